@@ -1,0 +1,69 @@
+#include <mesos_http/codec.hpp>
+#include <mesos_http/recordio.hpp>
+
+#include "detail/json_mapping.hpp"
+
+#include <google/protobuf/message.h>
+
+#include <climits>
+
+namespace mesos_http {
+
+namespace {
+
+using google::protobuf::Message;
+
+boost::system::error_code missing_required(const Message& message, diagnostics& diag) {
+  diag.set_message(message.GetTypeName() + " lacks required fields: " +
+                   message.InitializationErrorString());
+  return make_error_code(error::missing_required_fields);
+}
+
+}  // namespace
+
+boost::system::error_code codec::encode(const Message& message, std::string& out,
+                                        diagnostics& diag) const {
+  diag.clear();
+  out.clear();
+  if (!message.IsInitialized()) return missing_required(message, diag);
+  if (type_ == content_type::json) {
+    detail::write_json(message, out);
+    return {};
+  }
+  if (!message.AppendPartialToString(&out)) {
+    diag.set_message(message.GetTypeName() + " could not be serialized");
+    return make_error_code(error::encode_failed);
+  }
+  return {};
+}
+
+boost::system::error_code codec::encode_record(const Message& message, std::string& out,
+                                               diagnostics& diag) const {
+  std::string body;
+  if (auto ec = encode(message, body, diag)) return ec;
+  recordio_append(out, body);
+  return {};
+}
+
+boost::system::error_code codec::decode(std::string_view bytes, Message& message,
+                                        diagnostics& diag) const {
+  diag.clear();
+  message.Clear();
+  if (type_ == content_type::json) {
+    if (auto ec = detail::read_json(bytes, message, max_json_depth, diag)) {
+      diag.set_message("invalid JSON " + message.GetTypeName() + ": " + diag.message());
+      return ec;
+    }
+  } else {
+    if (bytes.size() > static_cast<std::size_t>(INT_MAX) ||
+        !message.ParsePartialFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      diag.set_message("failed to parse " + std::to_string(bytes.size()) +
+                       " bytes as protobuf " + message.GetTypeName());
+      return make_error_code(error::malformed_protobuf);
+    }
+  }
+  if (!message.IsInitialized()) return missing_required(message, diag);
+  return {};
+}
+
+}  // namespace mesos_http

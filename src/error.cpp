@@ -1,0 +1,55 @@
+#include <mesos_http/error.hpp>
+
+#include <string>
+
+namespace mesos_http {
+
+namespace {
+
+class category final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "mesos_http"; }
+
+  std::string message(int value) const override {
+    switch (static_cast<error>(value)) {
+      case error::recordio_empty_length:
+        return "RecordIO length line is empty";
+      case error::recordio_invalid_length:
+        return "RecordIO length line holds a non-digit";
+      case error::recordio_length_too_long:
+        return "RecordIO length line is longer than 20 characters";
+      case error::recordio_length_overflow:
+        return "RecordIO length does not fit in 64 bits";
+      case error::recordio_record_too_large:
+        return "RecordIO record exceeds the maximum record size";
+      case error::recordio_truncated:
+        return "stream ended inside a RecordIO record";
+      case error::malformed_protobuf:
+        return "body is not a valid protobuf message";
+      case error::malformed_json:
+        return "body is not valid JSON";
+      case error::json_schema_mismatch:
+        return "JSON does not match the message schema";
+      case error::missing_required_fields:
+        return "message lacks required fields";
+      case error::unsupported_content_type:
+        return "unsupported content type";
+      case error::encode_failed:
+        return "message could not be serialized";
+    }
+    return "unknown mesos_http error " + std::to_string(value);
+  }
+};
+
+}  // namespace
+
+const boost::system::error_category& error_category() noexcept {
+  static const category instance;
+  return instance;
+}
+
+boost::system::error_code make_error_code(error e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
+
+}  // namespace mesos_http

@@ -1,0 +1,59 @@
+// The mesos-http command-line tool.
+#include "args.hpp"
+#include "stream_commands.hpp"
+
+#include <iostream>
+#include <map>
+
+namespace {
+
+constexpr const char* usage_text =
+    "usage: mesos-http <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  decode [--api scheduler|executor] [--content-type protobuf|json]\n"
+    "         [--calls|--events] [FILE|-]\n"
+    "      Read a RecordIO stream of Mesos events (or calls) and print each as\n"
+    "      one line of Mesos JSON. The content type is detected from the first\n"
+    "      record when not given. Exits 1 on malformed input.\n"
+    "  encode [--api scheduler|executor] [--content-type protobuf|json]\n"
+    "         [--calls|--events] [FILE|-]\n"
+    "      Read one JSON message per line and write them as a RecordIO stream\n"
+    "      in the given content type (default json).\n"
+    "  help\n"
+    "      Print this text.\n"
+    "\n"
+    "Messages are scheduler events unless --api executor or --calls say\n"
+    "otherwise. Logging: MESOS_HTTP_LOG=error|warning|info|debug[=DIR].\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace mesos_http::tool;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << usage_text;
+    return usage_error;
+  }
+  std::string command = args.front();
+  args.erase(args.begin());
+  const std::map<std::string, int (*)(std::vector<std::string>)> commands = {
+      {"decode", decode_command},
+      {"encode", encode_command},
+  };
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::cout << usage_text;
+    return ok;
+  }
+  auto it = commands.find(command);
+  if (it == commands.end()) {
+    std::cerr << "mesos-http: unknown command '" << command << "'\n\n" << usage_text;
+    return usage_error;
+  }
+  try {
+    return it->second(std::move(args));
+  } catch (const usage_failure& failure) {
+    std::cerr << "mesos-http " << command << ": " << failure.message << "\n\n" << usage_text;
+    return usage_error;
+  }
+}
