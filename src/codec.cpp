@@ -3,6 +3,8 @@
 
 #include "detail/json_mapping.hpp"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/message.h>
 
 #include <climits>
@@ -30,7 +32,16 @@ boost::system::error_code codec::encode(const Message& message, std::string& out
     detail::write_json(message, out);
     return {};
   }
-  if (!message.AppendPartialToString(&out)) {
+  // Deterministic: map entries sorted by key, so equal messages always give
+  // equal bytes (fixtures, caches and tests rely on it).
+  bool written = false;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    written = message.SerializePartialToCodedStream(&coded) && !coded.HadError();
+  }
+  if (!written) {
     diag.set_message(message.GetTypeName() + " could not be serialized");
     return make_error_code(error::encode_failed);
   }

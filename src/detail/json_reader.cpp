@@ -15,6 +15,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 namespace mesos_http::detail {
@@ -26,6 +28,32 @@ using google::protobuf::Message;
 using google::protobuf::Reflection;
 using json = nlohmann::json;
 
+// Field lookup by JSON key. Descriptor::FindFieldByName goes through the
+// pool's global symbol table; Mesos messages have few fields, so a scan of
+// a per-type table (built once per thread) is several times faster.
+class field_table {
+ public:
+  explicit field_table(const google::protobuf::Descriptor* d) {
+    fields_.reserve(static_cast<std::size_t>(d->field_count()));
+    for (int i = 0; i < d->field_count(); ++i) fields_.push_back({d->field(i)->name(), d->field(i)});
+  }
+  const FieldDescriptor* find(std::string_view name) const {
+    for (const auto& [field_name, field] : fields_) {
+      if (field_name == name) return field;
+    }
+    return nullptr;
+  }
+  static const field_table& of(const google::protobuf::Descriptor* d) {
+    thread_local std::unordered_map<const google::protobuf::Descriptor*, field_table> tables;
+    auto it = tables.find(d);
+    if (it == tables.end()) it = tables.emplace(d, field_table(d)).first;
+    return it->second;
+  }
+
+ private:
+  std::vector<std::pair<std::string_view, const FieldDescriptor*>> fields_;
+};
+
 // One open JSON object or array on the way down the message tree.
 struct frame {
   enum kind_t { object, array, map } kind;
@@ -33,6 +61,7 @@ struct frame {
   const FieldDescriptor* field;  // field of the next value; null = ignore it
   const FieldDescriptor* map_field = nullptr;  // map frames: the map field
   Message* entry = nullptr;                    // map frames: current entry
+  const field_table* fields = nullptr;         // object frames: lookup table
 };
 
 // Where a value goes: a message and one of its fields.
@@ -134,6 +163,7 @@ bool message_builder::push(frame f) {
   if (stack_.size() >= max_depth_) {
     return fail("JSON nesting exceeds " + std::to_string(max_depth_) + " levels");
   }
+  if (f.kind == frame::object) f.fields = &field_table::of(f.message->GetDescriptor());
   stack_.push_back(f);
   return true;
 }
@@ -189,7 +219,7 @@ bool message_builder::key(std::string& name) {
   if (skip_ > 0) return true;
   frame& top = stack_.back();
   if (top.kind == frame::object) {
-    top.field = top.message->GetDescriptor()->FindFieldByName(name);
+    top.field = top.fields->find(name);
     return true;
   }
   // A map object: every key starts a new entry.
@@ -209,59 +239,53 @@ bool message_builder::set_map_key(Message* entry, const std::string& key) {
 
 // --- values ---
 
+// True when `v` is exactly representable as an integer of type To (for a
+// double: integral and within range; callers reject fractions first).
+template <class To, class From>
+bool fits(From v) {
+  if constexpr (std::is_floating_point_v<From>) {
+    const double limit = std::ldexp(1.0, std::numeric_limits<To>::digits);
+    const double low = std::is_signed_v<To> ? -limit : 0.0;
+    return v >= low && v < limit;
+  } else if constexpr (std::is_signed_v<From> == std::is_signed_v<To>) {
+    return v >= std::numeric_limits<To>::min() && v <= std::numeric_limits<To>::max();
+  } else if constexpr (std::is_signed_v<From>) {
+    return v >= 0 && static_cast<std::make_unsigned_t<From>>(v) <= std::numeric_limits<To>::max();
+  } else {
+    return v <= static_cast<std::make_unsigned_t<To>>(std::numeric_limits<To>::max());
+  }
+}
+
 template <class T>
 bool message_builder::store(target t, T v) {
   const FieldDescriptor* f = t.field;
-  const Reflection* r = t.message->GetReflection();
+  Message* m = t.message;
+  const Reflection* r = m->GetReflection();
   const bool rep = f->is_repeated();
   auto out_of_range = [&] { return fail("value out of range for field '" + f->full_name() + "'"); };
   switch (f->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32: {
-      if (v < static_cast<T>(std::numeric_limits<std::int32_t>::min()) ||
-          v > static_cast<T>(std::numeric_limits<std::int32_t>::max()))
-        return out_of_range();
-      auto x = static_cast<std::int32_t>(v);
-      rep ? r->AddInt32(t.message, f, x) : r->SetInt32(t.message, f, x);
+    case FieldDescriptor::CPPTYPE_INT32:
+      if (!fits<std::int32_t>(v)) return out_of_range();
+      rep ? r->AddInt32(m, f, static_cast<std::int32_t>(v)) : r->SetInt32(m, f, static_cast<std::int32_t>(v));
       return true;
-    }
-    case FieldDescriptor::CPPTYPE_UINT32: {
-      if (v < T(0) || v > static_cast<T>(std::numeric_limits<std::uint32_t>::max()))
-        return out_of_range();
-      auto x = static_cast<std::uint32_t>(v);
-      rep ? r->AddUInt32(t.message, f, x) : r->SetUInt32(t.message, f, x);
+    case FieldDescriptor::CPPTYPE_UINT32:
+      if (!fits<std::uint32_t>(v)) return out_of_range();
+      rep ? r->AddUInt32(m, f, static_cast<std::uint32_t>(v)) : r->SetUInt32(m, f, static_cast<std::uint32_t>(v));
       return true;
-    }
-    case FieldDescriptor::CPPTYPE_INT64: {
-      if constexpr (std::is_same_v<T, std::uint64_t>) {
-        if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-          return out_of_range();
-      }
-      if constexpr (std::is_same_v<T, double>) {
-        if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) return out_of_range();
-      }
-      auto x = static_cast<std::int64_t>(v);
-      rep ? r->AddInt64(t.message, f, x) : r->SetInt64(t.message, f, x);
+    case FieldDescriptor::CPPTYPE_INT64:
+      if (!fits<std::int64_t>(v)) return out_of_range();
+      rep ? r->AddInt64(m, f, static_cast<std::int64_t>(v)) : r->SetInt64(m, f, static_cast<std::int64_t>(v));
       return true;
-    }
-    case FieldDescriptor::CPPTYPE_UINT64: {
-      if (v < T(0)) return out_of_range();
-      if constexpr (std::is_same_v<T, double>) {
-        if (!(v < 18446744073709551616.0)) return out_of_range();
-      }
-      auto x = static_cast<std::uint64_t>(v);
-      rep ? r->AddUInt64(t.message, f, x) : r->SetUInt64(t.message, f, x);
+    case FieldDescriptor::CPPTYPE_UINT64:
+      if (!fits<std::uint64_t>(v)) return out_of_range();
+      rep ? r->AddUInt64(m, f, static_cast<std::uint64_t>(v)) : r->SetUInt64(m, f, static_cast<std::uint64_t>(v));
       return true;
-    }
-    case FieldDescriptor::CPPTYPE_DOUBLE: {
-      auto x = static_cast<double>(v);
-      rep ? r->AddDouble(t.message, f, x) : r->SetDouble(t.message, f, x);
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      rep ? r->AddDouble(m, f, static_cast<double>(v)) : r->SetDouble(m, f, static_cast<double>(v));
       return true;
-    }
-    case FieldDescriptor::CPPTYPE_FLOAT: {
-      auto x = static_cast<float>(v);
-      rep ? r->AddFloat(t.message, f, x) : r->SetFloat(t.message, f, x);
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      rep ? r->AddFloat(m, f, static_cast<float>(v)) : r->SetFloat(m, f, static_cast<float>(v));
       return true;
-    }
     default:
       return type_error(f, "a number");
   }

@@ -209,6 +209,8 @@ v1::Offer sample_offer(int index) {
   offer.mutable_resources(4)->mutable_ranges()->mutable_range(1)->set_end(32000);
   *offer.add_attributes() = text_attribute("rack", "r" + std::to_string(index % 8));
   *offer.add_attributes() = text_attribute("zone", "us-east-1a");
+  *offer.add_attributes() = text_attribute("instance_type", "m5.4xlarge");
+  *offer.add_attributes() = text_attribute("kernel", "5.15.0-91-generic");
   v1::Attribute gpus;
   gpus.set_name("gpu_count");
   gpus.set_type(v1::Value::SCALAR);

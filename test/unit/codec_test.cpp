@@ -6,6 +6,7 @@
 #include <mesos_http/recordio.hpp>
 
 #include <catch2/catch.hpp>
+#include <set>
 #include <google/protobuf/util/message_differencer.h>
 
 using google::protobuf::util::MessageDifferencer;
@@ -34,7 +35,10 @@ void check_round_trip(const codec& c, const Message& original) {
   auto ec = c.decode(bytes, decoded, diag);
   INFO(diag.to_string());
   REQUIRE_FALSE(ec);
-  CHECK(MessageDifferencer::Equals(original, decoded));
+  // JSON writes explicit defaults of unset fields ("shell":true), as Mesos
+  // does, so the decoded copy has them set: equivalent, not identical.
+  CHECK(MessageDifferencer::Equivalent(original, decoded));
+  if (c.type() == content_type::protobuf) CHECK(MessageDifferencer::Equals(original, decoded));
   // Encoding is deterministic: the decoded copy encodes to the same bytes.
   std::string again;
   REQUIRE_FALSE(c.encode(decoded, again, diag));
