@@ -474,7 +474,7 @@ TEST_CASE("http_messages splits keep-alive data, de-chunks and reports cuts",
 
 TEST_CASE("http_messages reports malformed data as an error", "[replay][http_messages]") {
   const std::string ok_head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-  for (const std::string bad : {
+  for (const std::string& bad : std::vector<std::string>{
            std::string("HTTP/1.1 200 OK\nContent-Length: 0\n\n"),            // bare LF
            std::string("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"),          // headers cut
            std::string("HTTP/1.1 200"),                                      // start line cut
