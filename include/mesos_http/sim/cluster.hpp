@@ -1,0 +1,155 @@
+// mesos-http simulator: the cluster behind the simulated master.
+//
+// `sim::cluster` is the master's bookkeeping with no I/O and no clock of its
+// own: frameworks and their subscriptions, agents and their resources, offers,
+// tasks and their status updates. Every operation takes the current time as
+// an argument, and `advance(now)` fires whatever became due (task progress,
+// re-sent unacknowledged updates, expired offer filters, failover timeouts).
+// The HTTP server (`sim::master`) validates requests, calls into the cluster
+// and writes the resulting events to the right subscription streams; tests
+// drive the cluster directly with time as data.
+//
+// Thread safety: none; the server calls it from one strand.
+#ifndef MESOS_HTTP_SIM_CLUSTER_HPP
+#define MESOS_HTTP_SIM_CLUSTER_HPP
+
+#include <mesos/v1/mesos.pb.h>
+#include <mesos/v1/scheduler/scheduler.pb.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mesos_http::sim {
+
+using sim_clock = std::chrono::steady_clock;
+using time_point = sim_clock::time_point;
+using duration = sim_clock::duration;
+
+/// One simulated agent.
+struct agent_config {
+  /// Host name reported in offers; empty = "agent-<n>.sim".
+  std::string hostname;
+  /// Total resources in Mesos's text form, e.g.
+  /// "cpus:4;mem:8192;disk:10000;ports:[31000-32000]".
+  std::string resources = "cpus:4;mem:8192;disk:10000;ports:[31000-32000]";
+  /// Text attributes, e.g. {"rack", "r1"}.
+  std::map<std::string, std::string> attributes;
+};
+
+/// How the simulated cluster behaves.
+struct cluster_config {
+  /// The master's id (a UUID string); framework, agent and offer ids are
+  /// derived from it as Mesos does ("<id>-0000", "<id>-S0", "<id>-O0").
+  std::string master_id = "5e1c7a62-3f0d-4b8e-a1c4-2d9f0e7b6a31";
+  /// The agents; ids are assigned in order ("<master id>-S<n>").
+  std::vector<agent_config> agents = {agent_config{}};
+  /// A command task goes STAGING -> STARTING -> RUNNING after this delay
+  /// each, then runs for `task_run_time` and finishes (TASK_FINISHED), unless
+  /// its command says otherwise (see docs/simulator.md).
+  duration task_step_delay = std::chrono::milliseconds(10);
+  duration task_run_time = std::chrono::milliseconds(100);
+  /// First re-send of an unacknowledged status update; doubles up to 10 min,
+  /// as the agent does.
+  duration update_retry_interval = std::chrono::seconds(10);
+  /// Offers not answered within this time are rescinded (0 = never).
+  duration offer_timeout = duration::zero();
+};
+
+/// An event for one framework's subscription stream, or the end of it.
+struct delivery {
+  std::string framework_id;
+  /// The subscription (see `subscription::stream`) it is for.
+  std::uint64_t stream = 0;
+  /// The event to write; unset when `close` is true.
+  std::optional<mesos::v1::scheduler::Event> event;
+  /// End the stream after writing `event` (if any).
+  bool close = false;
+};
+
+/// Result of a SUBSCRIBE.
+struct subscription {
+  /// The framework id (assigned now, or the one resubscribed with).
+  std::string framework_id;
+  /// A number naming this subscription; a later SUBSCRIBE of the same
+  /// framework gets another one.
+  std::uint64_t stream = 0;
+  /// Set when the subscription is refused in-stream (HTTP 200 with an ERROR
+  /// event then end of stream), e.g. "Framework has been removed".
+  std::optional<std::string> error;
+};
+
+/// What the master knows of a framework id (drives 400/403 answers).
+enum class framework_status {
+  unknown,       ///< never seen (or forgotten): 400 "Framework cannot be found"
+  removed,       ///< torn down / failed over for good: 400 as well
+  disconnected,  ///< known, no open stream: 403 "Framework is not subscribed"
+  subscribed,    ///< has an open stream
+};
+
+/// The simulated cluster. See the file comment.
+class cluster {
+ public:
+  cluster(cluster_config config, time_point now);
+  ~cluster();
+  cluster(const cluster&) = delete;
+  cluster& operator=(const cluster&) = delete;
+
+  /// Handles a validated SUBSCRIBE. The SUBSCRIBED event (or the ERROR) and,
+  /// if another stream of the framework was open, an ERROR "Framework failed
+  /// over" plus close for that stream are queued as deliveries.
+  subscription subscribe(const mesos::v1::scheduler::Call& call, time_point now);
+
+  /// The stream `stream` of `framework_id` was closed by the client or the
+  /// network: the framework becomes disconnected, its offers are withdrawn
+  /// and its failover timer starts (FrameworkInfo.failover_timeout).
+  void disconnected(const std::string& framework_id, std::uint64_t stream, time_point now);
+
+  /// Status of a framework id, and its current stream if subscribed.
+  framework_status status(const std::string& framework_id) const;
+  std::optional<std::uint64_t> current_stream(const std::string& framework_id) const;
+
+  /// Handles a validated non-SUBSCRIBE call of a subscribed framework
+  /// (TEARDOWN, ACCEPT, DECLINE, ACCEPT/DECLINE_INVERSE_OFFERS, REVIVE,
+  /// SUPPRESS, KILL, SHUTDOWN, ACKNOWLEDGE, ACKNOWLEDGE_OPERATION_STATUS,
+  /// RECONCILE, RECONCILE_OPERATIONS, MESSAGE, REQUEST, UPDATE_FRAMEWORK).
+  /// Returns an error text for the few calls Mesos answers synchronously
+  /// with 400 (UPDATE_FRAMEWORK); everything else is asynchronous and its
+  /// effects show up as deliveries.
+  std::optional<std::string> handle(const mesos::v1::scheduler::Call& call, time_point now);
+
+  /// Fires everything due at `now`: offers to frameworks that can take
+  /// them, task state changes, update re-sends, filter and failover expiry.
+  void advance(time_point now);
+
+  /// The earliest time at which `advance` has something to do, if any.
+  std::optional<time_point> next_deadline() const;
+
+  /// Removes and returns the queued deliveries, in order.
+  std::vector<delivery> take_deliveries();
+
+  /// Fault injection: the agent is lost (its tasks become TASK_LOST /
+  /// TASK_GONE for PARTITION_AWARE frameworks, its offers are rescinded, a
+  /// FAILURE event names it).
+  bool remove_agent(const std::string& agent_id, time_point now);
+
+  /// The state as JSON text for `GET /state`: frameworks, tasks and their
+  /// states, agents, outstanding offers.
+  std::string state_json() const;
+
+  /// The master's id and the agents' ids, in order.
+  const std::string& master_id() const;
+  std::vector<std::string> agent_ids() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace mesos_http::sim
+
+#endif  // MESOS_HTTP_SIM_CLUSTER_HPP

@@ -1,0 +1,1 @@
+set(SIM_ENDPOINT_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/scheduler_endpoint.cpp)

@@ -1,0 +1,1 @@
+set(SIM_CLUSTER_TESTS ${CMAKE_CURRENT_SOURCE_DIR}/cluster_test.cpp)
