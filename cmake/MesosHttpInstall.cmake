@@ -4,7 +4,7 @@
 
 set(MESOS_HTTP_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/MesosHttp")
 
-install(TARGETS mesos_http
+install(TARGETS mesos_http mesos_http_sim
   EXPORT MesosHttpTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

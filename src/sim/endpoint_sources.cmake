@@ -1,1 +1,3 @@
-set(SIM_ENDPOINT_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/scheduler_endpoint.cpp)
+set(SIM_ENDPOINT_SOURCES
+  ${CMAKE_CURRENT_SOURCE_DIR}/scheduler_endpoint.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/endpoint_json.cpp)

@@ -1,5 +1,6 @@
 // The mesos-http command-line tool.
 #include "args.hpp"
+#include "sim_command.hpp"
 #include "stream_commands.hpp"
 
 #include <iostream>
@@ -20,6 +21,12 @@ constexpr const char* usage_text =
     "         [--calls|--events] [FILE|-]\n"
     "      Read one JSON message per line and write them as a RecordIO stream\n"
     "      in the given content type (default json).\n"
+    "  sim [--port 5050] [--address 127.0.0.1] [--agents N] [--masters K]\n"
+    "      [--agent-resources TEXT] [--heartbeat SECONDS] [--task-run-time SECONDS]\n"
+    "      [--record FILE]\n"
+    "      Run a simulated Mesos cluster (the v1 Scheduler API over HTTP) until\n"
+    "      interrupted. Port 0 picks a free port; K masters listen on consecutive\n"
+    "      ports, the first leads and the others redirect to it.\n"
     "  help\n"
     "      Print this text.\n"
     "\n"
@@ -40,6 +47,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, int (*)(std::vector<std::string>)> commands = {
       {"decode", decode_command},
       {"encode", encode_command},
+      {"sim", sim_command},
   };
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << usage_text;

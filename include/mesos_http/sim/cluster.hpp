@@ -42,6 +42,21 @@ struct agent_config {
 };
 
 /// How the simulated cluster behaves.
+///
+/// Task scripts. A command task "runs" the text of its `command.value` (for
+/// a task with a custom executor and no command of its own, the executor's
+/// `command.value`). The text is split into steps at ';', '&&' and newlines:
+///   - `sleep <seconds>` adds that much running time (fractions allowed);
+///   - `exit <code>` ends the script with that exit code;
+///   - `true` does nothing; `false` ends the script with exit code 1;
+///   - any other step takes no time.
+/// A script without any of these words runs for `task_run_time`. Exit code
+/// 0 ends in TASK_FINISHED, anything else in TASK_FAILED; both carry the
+/// message "Command exited with status <code>". So `sleep 2` runs 2 s and
+/// finishes, `exit 3` (or `false`) fails right after TASK_RUNNING, `true`
+/// finishes right after TASK_RUNNING, and `echo hi` runs `task_run_time`.
+/// Every task first spends `task_step_delay` in TASK_STAGING (never sent)
+/// and another `task_step_delay` in TASK_STARTING before TASK_RUNNING.
 struct cluster_config {
   /// The master's id (a UUID string); framework, agent and offer ids are
   /// derived from it as Mesos does ("<id>-0000", "<id>-S0", "<id>-O0").
@@ -58,6 +73,26 @@ struct cluster_config {
   duration update_retry_interval = std::chrono::seconds(10);
   /// Offers not answered within this time are rescinded (0 = never).
   duration offer_timeout = duration::zero();
+  /// Offers are made in allocation rounds at most this often (Mesos's
+  /// `--allocation_interval`, 1 s). A SUBSCRIBE, REVIVE or UPDATE_FRAMEWORK
+  /// asks for a round right away; resources that come back (DECLINE, ACCEPT
+  /// leftovers, finished tasks, expired filters) wait for the next round.
+  duration allocation_interval = std::chrono::seconds(1);
+  /// Unix time (seconds) that status updates report for the `now` given to
+  /// the constructor; later timestamps add the time elapsed since then, so
+  /// they are deterministic in tests.
+  double start_timestamp = 1700000000.0;
+  /// Seed of the generator behind status update uuids and container ids.
+  std::uint64_t random_seed = 1;
+  /// What SUBSCRIBED reports as `heartbeat_interval_seconds`; the HEARTBEAT
+  /// events themselves are the server's job.
+  duration heartbeat_interval = std::chrono::seconds(15);
+  /// What SUBSCRIBED reports in `master_info` (see also
+  /// `cluster::set_master_address`).
+  std::string master_hostname = "127.0.0.1";
+  std::string master_ip = "127.0.0.1";
+  unsigned short master_port = 5050;
+  std::string master_version = "1.11.1";
 };
 
 /// An event for one framework's subscription stream, or the end of it.
@@ -94,14 +129,19 @@ enum class framework_status {
 /// The simulated cluster. See the file comment.
 class cluster {
  public:
+  /// Builds the agents of `config`; `now` is the simulated start (see
+  /// `cluster_config::start_timestamp`). Throws std::invalid_argument if an
+  /// agent's `resources` text does not parse.
   cluster(cluster_config config, time_point now);
   ~cluster();
   cluster(const cluster&) = delete;
   cluster& operator=(const cluster&) = delete;
 
-  /// Handles a validated SUBSCRIBE. The SUBSCRIBED event (or the ERROR) and,
-  /// if another stream of the framework was open, an ERROR "Framework failed
-  /// over" plus close for that stream are queued as deliveries.
+  /// Handles a validated SUBSCRIBE. The SUBSCRIBED event and, if another
+  /// stream of the framework was open, an ERROR "Framework failed over" plus
+  /// close for that stream are queued as deliveries. A refused subscription
+  /// queues nothing: `error` holds the text and the caller writes the ERROR
+  /// and ends the new stream itself.
   subscription subscribe(const mesos::v1::scheduler::Call& call, time_point now);
 
   /// The stream `stream` of `framework_id` was closed by the client or the
@@ -138,8 +178,16 @@ class cluster {
   bool remove_agent(const std::string& agent_id, time_point now);
 
   /// The state as JSON text for `GET /state`: frameworks, tasks and their
-  /// states, agents, outstanding offers.
+  /// states (`tasks`: known to the master; `completed_tasks`: the last 1000
+  /// per framework whose terminal update was acknowledged, or that died with
+  /// their framework or agent), agents with total/used/offered/available
+  /// resources, outstanding offers.
   std::string state_json() const;
+
+  /// Sets the address SUBSCRIBED reports in `master_info` (e.g. once the
+  /// server knows the port it listens on). `host` is used as the host name
+  /// and, when it is a dotted IPv4 address, as the IP.
+  void set_master_address(const std::string& host, unsigned short port);
 
   /// The master's id and the agents' ids, in order.
   const std::string& master_id() const;

@@ -64,6 +64,10 @@ struct master_view {
   std::function<framework_status(const std::string& framework_id)> framework;
   /// The Mesos-Stream-Id of the framework's open subscription, if any.
   std::function<std::optional<std::string>(const std::string& framework_id)> stream_id;
+  /// The framework's `FrameworkInfo.principal` ("" if none), for Mesos's
+  /// check that a non-SUBSCRIBE call's authenticated principal is the
+  /// framework's (400 otherwise). Unset: that check is skipped.
+  std::function<std::string(const std::string& framework_id)> framework_principal;
 };
 
 /// The outcome of checking one request.

@@ -1,0 +1,4 @@
+set(SIM_SERVER_SOURCES
+  ${CMAKE_CURRENT_SOURCE_DIR}/ensemble.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/master.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/master_session.cpp)
