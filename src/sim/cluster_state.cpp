@@ -11,6 +11,14 @@ namespace {
 
 using nlohmann::json;
 
+json capability_names(const v1::FrameworkInfo& info) {
+  json names = json::array();
+  for (const auto& c : info.capabilities()) {
+    names.push_back(v1::FrameworkInfo::Capability::Type_Name(c.type()));
+  }
+  return names;
+}
+
 const char* status_name(framework_status s) {
   switch (s) {
     case framework_status::unknown:
@@ -101,15 +109,7 @@ std::string cluster::impl::state_json() const {
                                {"active", f->status == framework_status::subscribed},
                                {"roles", f->roles},
                                {"suppressed_roles", f->suppressed},
-                               {"capabilities",
-                                [&] {
-                                  json caps = json::array();
-                                  for (const auto& c : f->info.capabilities()) {
-                                    caps.push_back(
-                                        v1::FrameworkInfo::Capability::Type_Name(c.type()));
-                                  }
-                                  return caps;
-                                }()},
+                               {"capabilities", capability_names(f->info)},
                                {"offers", f->offers.size()},
                                {"tasks", task_ids}});
   }
