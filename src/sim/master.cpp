@@ -197,7 +197,9 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
     view.credentials = config.credentials;
     view.framework = [this](const std::string& id) { return the_cluster.status(id); };
     view.stream_id = [this](const std::string& id) -> std::optional<std::string> {
-      auto it = streams.find(id);
+      auto number = the_cluster.current_stream(id);
+      if (!number) return std::nullopt;
+      auto it = streams.find({id, *number});
       if (it == streams.end()) return std::nullopt;
       return it->second.id;
     };
@@ -229,7 +231,8 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
     }
     s->framework_id = sub.framework_id;
     s->stream_number = sub.stream;
-    streams[sub.framework_id] = stream_entry{sub.stream, stream_id, checked.response_type, s};
+    streams[{sub.framework_id, sub.stream}] =
+        stream_entry{sub.stream, stream_id, checked.response_type, s};
     pump();  // SUBSCRIBED (and a failed-over stream's ERROR) go out now
     start_heartbeats(s, checked.response_type);
   }
@@ -260,8 +263,8 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
 
   void on_stream_end(const std::shared_ptr<session>& s) override {
     sessions.erase(s);
-    auto it = streams.find(s->framework_id);
-    if (it == streams.end() || it->second.number != s->stream_number) return;
+    auto it = streams.find({s->framework_id, s->stream_number});
+    if (it == streams.end()) return;
     streams.erase(it);
     {
       std::lock_guard<std::mutex> lock(mutex);
@@ -285,8 +288,8 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
   }
 
   void deliver(const delivery& d) {
-    auto it = streams.find(d.framework_id);
-    if (it == streams.end() || it->second.number != d.stream) return;
+    auto it = streams.find({d.framework_id, d.stream});
+    if (it == streams.end()) return;
     auto s = it->second.connection.lock();
     if (!s) return;
     if (d.event) send(*s, it->second.type, *d.event);
@@ -361,7 +364,9 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
   std::optional<std::string> leader;
   unsigned short bound_port = 0;
   std::set<std::shared_ptr<session>> sessions;
-  std::map<std::string, stream_entry> streams;
+  // Open subscription streams by (framework id, stream number). A framework
+  // briefly has two while a new subscription replaces an old one.
+  std::map<std::pair<std::string, std::uint64_t>, stream_entry> streams;
   std::ofstream recording;  // --record: the raw event streams
 
   std::shared_ptr<shared_cluster> shared;

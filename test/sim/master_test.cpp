@@ -1,122 +1,12 @@
 // The simulated master over real loopback sockets: raw HTTP requests in both
 // content types, status codes and headers as Mesos sends them, the event
 // stream, a whole launch with acknowledgements, and the fault knobs.
-#include "support/raw_http.hpp"
+#include "sim/master_fixture.hpp"
 
-#include <mesos_http/sim/master.hpp>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <thread>
-
-using mesos_http::content_type;
-using mesos_http::test::decode_event;
-using mesos_http::test::raw_connection;
-using mesos_http::test::scheduler_call;
-using mesos_http::test::scheduler_post;
-namespace sched = mesos::v1::scheduler;
+using namespace mesos_http::test::sim_fixture;
 namespace sim = mesos_http::sim;
-
-namespace {
-
-// A master on a free port, served by its own thread.
-class running_master {
- public:
-  explicit running_master(sim::master_config config = fast_config())
-      : work_(io_.get_executor()), master_(io_.get_executor(), config) {
-    auto ec = master_.start();
-    REQUIRE_FALSE(ec);
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~running_master() {
-    master_.stop();
-    work_.reset();
-    thread_.join();
-  }
-  static sim::master_config fast_config() {
-    sim::master_config config;
-    config.port = 0;
-    config.heartbeat_interval = std::chrono::milliseconds(200);
-    config.cluster.allocation_interval = std::chrono::milliseconds(20);
-    config.cluster.task_step_delay = std::chrono::milliseconds(5);
-    config.cluster.task_run_time = std::chrono::milliseconds(20);
-    return config;
-  }
-  sim::master& operator*() { return master_; }
-  sim::master* operator->() { return &master_; }
-  unsigned short port() const { return master_.port(); }
-
- private:
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  sim::master master_;
-  std::thread thread_;
-};
-
-sched::Call subscribe_call(const std::string& name = "sim-test") {
-  sched::Call call;
-  call.set_type(sched::Call::SUBSCRIBE);
-  auto* info = call.mutable_subscribe()->mutable_framework_info();
-  info->set_user("nobody");
-  info->set_name(name);
-  info->set_failover_timeout(60);
-  return call;
-}
-
-// An open subscription: the stream connection plus its ids.
-struct subscribed {
-  std::unique_ptr<raw_connection> stream;
-  std::string stream_id;
-  std::string framework_id;
-  content_type type;
-
-  sched::Event next() {
-    auto record = stream->next_record();
-    REQUIRE(record);
-    return decode_event(*record, type);
-  }
-  // Skips HEARTBEATs (and anything else) until an event of `wanted` type.
-  sched::Event next_of(sched::Event::Type wanted) {
-    for (int i = 0; i < 1000; ++i) {
-      sched::Event e = next();
-      if (e.type() == wanted) return e;
-    }
-    FAIL("no " << sched::Event::Type_Name(wanted) << " event");
-    return {};
-  }
-};
-
-subscribed subscribe(unsigned short port, content_type type) {
-  subscribed s;
-  s.type = type;
-  s.stream = std::make_unique<raw_connection>(port);
-  s.stream->send(scheduler_call(subscribe_call(), type));
-  auto header = s.stream->read_header();
-  REQUIRE(header.status == 200);
-  s.stream_id = header.header("mesos-stream-id");
-  auto first = s.next();
-  REQUIRE(first.type() == sched::Event::SUBSCRIBED);
-  s.framework_id = first.subscribed().framework_id().value();
-  return s;
-}
-
-mesos_http::test::raw_response post(unsigned short port, const std::string& request) {
-  raw_connection c(port);
-  c.send(request);
-  return c.read_response();
-}
-
-sched::Call call_of(sched::Call::Type type, const subscribed& s) {
-  sched::Call call;
-  call.set_type(type);
-  call.mutable_framework_id()->set_value(s.framework_id);
-  return call;
-}
-
-}  // namespace
 
 TEST_CASE("sim master streams SUBSCRIBED then HEARTBEAT as Mesos does", "[sim][master]") {
   auto type = GENERATE(content_type::json, content_type::protobuf);
@@ -213,37 +103,10 @@ TEST_CASE("sim master: offers, decline, launch, updates and acknowledgements", "
   const auto& offer = offers.offers().offers(0);
 
   // Launch one task that finishes, on the first offer.
-  sched::Call accept = call_of(sched::Call::ACCEPT, s);
-  *accept.mutable_accept()->add_offer_ids() = offer.id();
-  auto* op = accept.mutable_accept()->add_operations();
-  op->set_type(mesos::v1::Offer::Operation::LAUNCH);
-  auto* task = op->mutable_launch()->add_task_infos();
-  task->set_name("hello");
-  task->mutable_task_id()->set_value("hello-1");
-  *task->mutable_agent_id() = offer.agent_id();
-  task->mutable_command()->set_value("true");
-  auto* cpus = task->add_resources();
-  cpus->set_name("cpus");
-  cpus->set_type(mesos::v1::Value::SCALAR);
-  cpus->mutable_scalar()->set_value(0.5);
   raw_connection calls(master.port());
-  calls.send(scheduler_call(accept, type, s.stream_id));
+  calls.send(scheduler_call(launch_call(s, offer, "hello-1", "true"), type, s.stream_id));
   CHECK(calls.read_response().status == 202);
-
-  std::vector<mesos::v1::TaskState> states;
-  while (states.empty() || states.back() != mesos::v1::TASK_FINISHED) {
-    auto update = s.next_of(sched::Event::UPDATE);
-    const auto& status = update.update().status();
-    CHECK(status.task_id().value() == "hello-1");
-    REQUIRE(status.uuid().size() == 16);
-    states.push_back(status.state());
-    sched::Call ack = call_of(sched::Call::ACKNOWLEDGE, s);
-    *ack.mutable_acknowledge()->mutable_agent_id() = status.agent_id();
-    *ack.mutable_acknowledge()->mutable_task_id() = status.task_id();
-    ack.mutable_acknowledge()->set_uuid(status.uuid());
-    calls.send(scheduler_call(ack, type, s.stream_id));
-    CHECK(calls.read_response().status == 202);
-  }
+  auto states = ack_until(s, calls, "hello-1", mesos::v1::TASK_FINISHED);
   CHECK(states == std::vector<mesos::v1::TaskState>{mesos::v1::TASK_STARTING,
                                                     mesos::v1::TASK_RUNNING,
                                                     mesos::v1::TASK_FINISHED});

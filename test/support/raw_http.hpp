@@ -57,6 +57,9 @@ class raw_connection {
   /// Whether the stream ended with a terminating chunk.
   bool saw_last_chunk() const { return last_chunk_; }
 
+  /// Bytes received but not consumed (e.g. an incomplete chunk at EOF).
+  const std::string& unread() const { return in_; }
+
   /// The stream's RecordIO decoder (for its error after a bad stream).
   const recordio_decoder& decoder() const { return decoder_; }
 
