@@ -42,8 +42,7 @@ detail::task_state& cluster::impl::start_task(framework_state& f, const v1::Task
 
   v1::ContainerStatus container;
   auto* network = container.add_network_infos()->add_ip_addresses();
-  network->set_ip_address("127.0.0.1");
-  network->set_protocol(v1::NetworkInfo::IPv4);
+  network->set_ip_address("127.0.0.1");  // protocol left unset, as the agent does
   if (command_executor) {
     container.mutable_container_id()->set_value(new_uuid_text());
     container.set_executor_pid(next_pid++);

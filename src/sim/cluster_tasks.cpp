@@ -112,6 +112,13 @@ v1::TaskStatus cluster::impl::executor_status(const task_state& t, v1::TaskState
   status.set_timestamp(timestamp(now));
   status.set_uuid(new_uuid_bytes());
   if (t.container) *status.mutable_container_status() = *t.container;
+  if (state == v1::TASK_RUNNING && t.container && t.container->container_id().has_parent()) {
+    // A nested (task group) container reports its address and process only
+    // while running, as the default executor does.
+    auto* container = status.mutable_container_status();
+    container->add_network_infos()->add_ip_addresses()->set_ip_address("127.0.0.1");
+    container->set_executor_pid(next_pid++);
+  }
   return status;
 }
 

@@ -106,14 +106,6 @@ const std::vector<known_difference> known_differences = {
      "POST /api/v1/schedulerz: Mesos (libprocess prefix routing) hands it to the operator "
      "endpoint /api/v1, which answers 400 text/plain 'Failed to validate master::Call: "
      "Expecting 'type' to be present'; the simulator answers 404 with no body"},
-    {"scheduler/01-json-subscribe", "shape of UPDATE task-group-json TASK_RUNNING",
-     "the default executor's TASK_RUNNING for a task group carries container_status."
-     "executor_pid and network_infos[].ip_addresses[] (ip_address, protocol) besides the "
-     "nested container_id; the simulator sends only container_id (with parent)"},
-    {"scheduler/44-proto-subscribe", "ip_addresses[].protocol",
-     "the agent leaves NetworkInfo.IPAddress.protocol unset (the JSON streams show "
-     "\"protocol\": \"IPv4\" only because Mesos's JSON writer prints defaults); the simulator "
-     "sets it, so its protobuf events carry a field the real ones do not"},
 };
 
 // ---------------------------------------------------------------------------
