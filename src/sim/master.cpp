@@ -13,6 +13,7 @@
 #include <boost/asio/post.hpp>
 
 #include <fstream>
+#include <list>
 #include <map>
 #include <mutex>
 #include <random>
@@ -93,7 +94,10 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
       if (!self->acceptor.is_open()) return;
       if (!ec) {
         auto s = std::make_shared<session>(std::move(socket), *self, self->config.max_body_size);
-        self->sessions.insert(s);
+        // Sessions keep themselves alive through their pending operations;
+        // the list only lets stop() reach them, so forget the finished ones.
+        self->sessions.remove_if([](const std::weak_ptr<session>& w) { return w.expired(); });
+        self->sessions.push_back(s);
         s->start();
       }
       self->accept();
@@ -262,7 +266,6 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
   }
 
   void on_stream_end(const std::shared_ptr<session>& s) override {
-    sessions.erase(s);
     auto it = streams.find({s->framework_id, s->stream_number});
     if (it == streams.end()) return;
     streams.erase(it);
@@ -348,10 +351,12 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
     boost::system::error_code ignored;
     acceptor.close(ignored);
     cluster_timer.cancel();
-    auto all = sessions;
-    streams.clear();
-    for (const auto& s : all) s->close();
+    auto all = std::move(sessions);
     sessions.clear();
+    streams.clear();
+    for (const auto& w : all) {
+      if (auto s = w.lock()) s->close();
+    }
   }
 
   boost::asio::strand<boost::asio::any_io_executor> strand;
@@ -363,7 +368,7 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
   bool leading = true;
   std::optional<std::string> leader;
   unsigned short bound_port = 0;
-  std::set<std::shared_ptr<session>> sessions;
+  std::list<std::weak_ptr<session>> sessions;
   // Open subscription streams by (framework id, stream number). A framework
   // briefly has two while a new subscription replaces an old one.
   std::map<std::pair<std::string, std::uint64_t>, stream_entry> streams;
