@@ -36,6 +36,40 @@ class category final : public boost::system::error_category {
         return "unsupported content type";
       case error::encode_failed:
         return "message could not be serialized";
+      case error::invalid_url:
+        return "not an absolute http:// or https:// URL";
+      case error::too_many_redirects:
+        return "too many redirects";
+      case error::redirect_loop:
+        return "redirect loop";
+      case error::no_master_available:
+        return "no master available";
+      case error::bad_request:
+        return "master answered 400 Bad Request";
+      case error::unauthorized:
+        return "master answered 401 Unauthorized";
+      case error::forbidden:
+        return "master answered 403 Forbidden";
+      case error::service_unavailable:
+        return "master answered 503 Service Unavailable";
+      case error::unexpected_status:
+        return "unexpected HTTP status";
+      case error::unexpected_content_type:
+        return "unexpected response content type";
+      case error::missing_stream_id:
+        return "SUBSCRIBE response lacks Mesos-Stream-Id";
+      case error::not_subscribed:
+        return "not subscribed";
+      case error::heartbeat_timeout:
+        return "no heartbeat within the expected interval";
+      case error::stream_ended:
+        return "event stream ended";
+      case error::protocol_violation:
+        return "master violated the protocol";
+      case error::framework_error:
+        return "Mesos sent an ERROR event";
+      case error::stopped:
+        return "stopped";
     }
     return "unknown mesos_http error " + std::to_string(value);
   }

@@ -47,6 +47,49 @@ enum class error {
   unsupported_content_type,
   /// A message could not be serialized (for example it exceeds 2 GiB).
   encode_failed,
+
+  // --- Endpoints and redirects (see <mesos_http/url.hpp>) ---
+  /// A URL is not an absolute `http://` or `https://` URL with a host.
+  invalid_url,
+  /// More 307 redirects in a row than the configured hop limit.
+  too_many_redirects,
+  /// A redirect pointed back to a master already visited in this chain.
+  redirect_loop,
+  /// No master answered: every configured URL failed or had no leader.
+  no_master_available,
+
+  // --- HTTP answers from Mesos (the status is in the diagnostics) ---
+  /// 400 Bad Request: Mesos rejected the call as malformed or invalid.
+  bad_request,
+  /// 401 Unauthorized: credentials are missing or wrong.
+  unauthorized,
+  /// 403 Forbidden: the principal may not do this, or the framework is not
+  /// subscribed (Mesos answers 403 to calls after the subscription ended).
+  forbidden,
+  /// 503 Service Unavailable: the master is not the leader yet or is
+  /// recovering.
+  service_unavailable,
+  /// An HTTP status the protocol does not define for this request.
+  unexpected_status,
+  /// The response's `Content-Type` is not the one that was asked for.
+  unexpected_content_type,
+  /// The SUBSCRIBE response lacked the `Mesos-Stream-Id` header.
+  missing_stream_id,
+
+  // --- Subscription life cycle (see <mesos_http/scheduler.hpp>) ---
+  /// A call was made while there is no subscription.
+  not_subscribed,
+  /// No byte arrived on the event stream within the heartbeat bound.
+  heartbeat_timeout,
+  /// The master closed the event stream.
+  stream_ended,
+  /// The first event on a stream was not SUBSCRIBED.
+  protocol_violation,
+  /// Mesos sent an ERROR event (the text is in the diagnostics); the
+  /// framework was removed or failed over and must not resubscribe.
+  framework_error,
+  /// The connection was stopped by the user.
+  stopped,
 };
 
 /// The category of `mesos_http::error`; its name is "mesos_http".

@@ -1,5 +1,6 @@
 // The mesos-http command-line tool.
 #include "args.hpp"
+#include "client_commands.hpp"
 #include "sim_command.hpp"
 #include "stream_commands.hpp"
 
@@ -8,7 +9,7 @@
 
 namespace {
 
-constexpr const char* usage_text =
+const std::string usage_text = std::string() +
     "usage: mesos-http <command> [options]\n"
     "\n"
     "commands:\n"
@@ -26,7 +27,8 @@ constexpr const char* usage_text =
     "      [--record FILE]\n"
     "      Run a simulated Mesos cluster (the v1 Scheduler API over HTTP) until\n"
     "      interrupted. Port 0 picks a free port; K masters listen on consecutive\n"
-    "      ports, the first leads and the others redirect to it.\n"
+    "      ports, the first leads and the others redirect to it.\n" +
+    mesos_http::tool::execute_usage + mesos_http::tool::decline_all_usage +
     "  help\n"
     "      Print this text.\n"
     "\n"
@@ -48,6 +50,8 @@ int main(int argc, char** argv) {
       {"decode", decode_command},
       {"encode", encode_command},
       {"sim", sim_command},
+      {"execute", execute_command},
+      {"decline-all", decline_all_command},
   };
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << usage_text;

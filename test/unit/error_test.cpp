@@ -12,7 +12,7 @@ TEST_CASE("every error value has its own message in the mesos_http category", "[
   std::set<std::string> messages;
   int count = 0;
   for (int v = static_cast<int>(error::recordio_empty_length);
-       v <= static_cast<int>(error::encode_failed); ++v, ++count) {
+       v <= static_cast<int>(error::stopped); ++v, ++count) {
     boost::system::error_code ec = static_cast<error>(v);
     CHECK(ec.category() == mesos_http::error_category());
     CHECK(std::string(ec.category().name()) == "mesos_http");

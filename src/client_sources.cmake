@@ -1,0 +1,8 @@
+# The scheduler client: the subscription state machine (no I/O), the Beast/
+# Asio driver, and the public connection object.
+target_sources(mesos_http PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/detail/subscription_fsm.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/io/transport.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/io/call_channel.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/scheduler.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/scheduler_stream.cpp)

@@ -1,0 +1,174 @@
+#include "io/call_channel.hpp"
+
+#include <mesos_http/error.hpp>
+
+#include <boost/asio/buffer.hpp>
+
+namespace mesos_http::io {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+
+call_channel::call_channel(asio::any_io_executor strand, call_channel_settings settings)
+    : strand_(std::move(strand)), settings_(std::move(settings)), timer_(strand_) {}
+
+void call_channel::send(std::string body, completion done) {
+  queue_.push_back({std::move(body), std::move(done), 0});
+  if (connected_) {
+    write_queued();
+  } else if (!connecting_) {
+    connect();
+  }
+}
+
+void call_channel::connect() {
+  auto id = ++conn_id_;
+  conn_ = std::make_shared<transport>(strand_, settings_.tls, settings_.verify_peer);
+  connecting_ = true;
+  conn_->async_connect(settings_.target,
+                       [this, self = shared_from_this(), id](boost::system::error_code ec,
+                                                             const std::string&) {
+                         if (id != conn_id_) return;
+                         connecting_ = false;
+                         if (ec) return fail_all(ec, false);
+                         connected_ = true;
+                         parser_.emplace();
+                         read();
+                         write_queued();
+                       });
+}
+
+// Everything queued goes out in one write; answers are matched in order.
+void call_channel::write_queued() {
+  if (writing_ || queue_.empty() || !connected_) return;
+  write_buffer_.clear();
+  std::string stream_id = settings_.stream_id ? settings_.stream_id() : std::string();
+  detail::post_headers headers;
+  headers.content = settings_.content;
+  headers.stream_id = stream_id;
+  headers.authorization = settings_.authorization;
+  headers.user_agent = settings_.user_agent;
+  while (!queue_.empty()) {
+    detail::append_post(write_buffer_, settings_.target, headers, queue_.front().body);
+    in_flight_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  writing_ = true;
+  arm_timer();
+  conn_->async_write(asio::buffer(write_buffer_),
+                     [this, self = shared_from_this(), id = conn_id_](
+                         const boost::system::error_code& ec, std::size_t n) {
+                       if (id != conn_id_) return;
+                       writing_ = false;
+                       if (ec) return fail_all(ec, true);
+                       bytes_sent_ += n;
+                       write_queued();
+                     });
+}
+
+void call_channel::read() {
+  auto buffers = read_buffer_.prepare(64 * 1024);
+  conn_->async_read_some(buffers, [this, self = shared_from_this(), id = conn_id_](
+                                      const boost::system::error_code& ec, std::size_t n) {
+    if (id != conn_id_) return;
+    if (ec) {
+      // An idle keep-alive connection may be closed by the master; only
+      // unanswered calls are hurt by that.
+      return fail_all(ec == asio::error::eof ? make_error_code(error::stream_ended) : ec, true);
+    }
+    read_buffer_.commit(n);
+    on_read(n);
+  });
+}
+
+void call_channel::on_read(std::size_t) {
+  auto id = conn_id_;
+  while (read_buffer_.size() > 0) {
+    boost::beast::error_code ec;
+    std::size_t used = parser_->put(read_buffer_.data(), ec);
+    read_buffer_.consume(used);
+    if (ec == boost::beast::http::error::need_more) break;
+    if (ec) return fail_all(make_error_code(error::protocol_violation), true);
+    if (!parser_->is_done()) {
+      if (used == 0) break;
+      continue;
+    }
+    auto head = std::move(parser_->head());
+    parser_.emplace();
+    on_answer(std::move(head));
+    if (id != conn_id_) return;  // the answer closed or re-targeted the channel
+  }
+  read();
+}
+
+void call_channel::on_answer(detail::http_response_head head) {
+  if (in_flight_.empty()) return fail_all(make_error_code(error::protocol_violation), true);
+  if (head.status == 307) return on_redirect(head.location);
+  entry done = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  if (written_ > 0) --written_;
+  arm_timer();
+  done.done({}, head);
+}
+
+void call_channel::on_redirect(const std::string& location) {
+  boost::system::error_code ec;
+  diagnostics diag;
+  auto next = resolve_location(settings_.target, location, ec, diag);
+  entry& first = in_flight_.front();
+  if (!next || ++first.hops > settings_.max_redirects) {
+    entry failed = std::move(first);
+    in_flight_.pop_front();
+    detail::http_response_head head;
+    head.status = 307;
+    head.location = location;
+    failed.done(next ? make_error_code(error::too_many_redirects) : ec, head);
+  }
+  if (next) {
+    settings_.target = *next;
+    ++redirects_;
+  }
+  // Everything unanswered goes back, in order, ahead of newer calls.
+  while (!in_flight_.empty()) {
+    queue_.push_front(std::move(in_flight_.back()));
+    in_flight_.pop_back();
+  }
+  fail_all({}, true);
+}
+
+// Closes the connection; unanswered calls fail with `ec` (or, with an empty
+// `ec`, stay queued); queued ones survive when `keep_queue`.
+void call_channel::fail_all(const boost::system::error_code& ec, bool keep_queue) {
+  ++conn_id_;
+  if (conn_) conn_->close();
+  connected_ = connecting_ = writing_ = false;
+  written_ = 0;
+  read_buffer_.consume(read_buffer_.size());
+  timer_.cancel();
+  std::deque<entry> failed;
+  failed.swap(in_flight_);
+  if (!keep_queue) {
+    for (auto& e : queue_) failed.push_back(std::move(e));
+    queue_.clear();
+  }
+  detail::http_response_head none;
+  for (auto& e : failed) e.done(ec ? ec : make_error_code(error::stream_ended), none);
+  if (!queue_.empty() && !connecting_ && !connected_) connect();
+}
+
+void call_channel::close(const boost::system::error_code& reason) { fail_all(reason, false); }
+
+void call_channel::arm_timer() {
+  if (in_flight_.empty()) {
+    timer_.cancel();
+    return;
+  }
+  timer_.expires_after(settings_.timeout);
+  timer_.async_wait([this, self = shared_from_this(), id = conn_id_](
+                        const boost::system::error_code& ec) {
+    if (ec || id != conn_id_ || in_flight_.empty()) return;
+    fail_all(make_error_code(boost::system::errc::timed_out), true);
+  });
+}
+
+}  // namespace mesos_http::io

@@ -1,0 +1,101 @@
+// The keep-alive connection that carries calls (everything but SUBSCRIBE).
+//
+// Calls are queued and written back to back, several per write, without
+// waiting for answers (HTTP/1.1 pipelining: Mesos answers in order); answers
+// are matched to calls first-in first-out. The stream id header is read from
+// `stream_id()` when a request is formatted, i.e. at write time, so a call
+// queued before a resubscription never leaves with a stale id. A 307 answer
+// re-targets the channel and re-sends that call and every later one, in
+// order, to the new location (Mesos answers every request from a non-leader
+// with 307, so none of them was processed). Not thread-safe: use from one
+// strand; completions run on it.
+#ifndef MESOS_HTTP_IO_CALL_CHANNEL_HPP
+#define MESOS_HTTP_IO_CALL_CHANNEL_HPP
+
+#include "detail/http_request.hpp"
+#include "detail/subscription_fsm.hpp"
+#include "io/response_parser.hpp"
+#include "io/transport.hpp"
+
+#include <mesos_http/redirect_chain.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace mesos_http::io {
+
+struct call_channel_settings {
+  url target;
+  content_type content = content_type::protobuf;
+  std::string authorization;
+  std::string user_agent;
+  std::chrono::milliseconds timeout{75000};
+  unsigned max_redirects = 5;
+  boost::asio::ssl::context* tls = nullptr;
+  bool verify_peer = true;
+  /// Current Mesos-Stream-Id ("" to send none).
+  std::function<std::string()> stream_id;
+};
+
+class call_channel : public std::enable_shared_from_this<call_channel> {
+ public:
+  /// `ec` is a transport error; otherwise `head` is Mesos's answer.
+  using completion =
+      std::function<void(boost::system::error_code ec, const detail::http_response_head& head)>;
+
+  call_channel(boost::asio::any_io_executor strand, call_channel_settings settings);
+
+  /// Queues a request with `body` (an encoded Call).
+  void send(std::string body, completion done);
+  /// Fails every queued and unanswered call with `reason`; the channel can
+  /// be used again afterwards (it reconnects on the next send).
+  void close(const boost::system::error_code& reason);
+  std::size_t pending() const noexcept { return queue_.size() + in_flight_.size(); }
+  std::uint64_t bytes_sent() const noexcept { return bytes_sent_; }
+  std::uint64_t redirects() const noexcept { return redirects_; }
+  void set_authorization(std::string value) { settings_.authorization = std::move(value); }
+
+ private:
+  struct entry {
+    std::string body;
+    completion done;
+    unsigned hops = 0;
+  };
+
+  void connect();
+  void write_queued();
+  void read();
+  void on_read(std::size_t n);
+  void on_answer(detail::http_response_head head);
+  void on_redirect(const std::string& location);
+  void fail_all(const boost::system::error_code& ec, bool keep_queue);
+  void arm_timer();
+
+  boost::asio::any_io_executor strand_;
+  call_channel_settings settings_;
+  std::shared_ptr<transport> conn_;
+  std::uint64_t conn_id_ = 0;
+  bool connecting_ = false;
+  bool connected_ = false;
+  bool writing_ = false;
+  bool reading_ = false;
+  std::string write_buffer_;
+  std::deque<entry> queue_;
+  std::deque<entry> in_flight_;
+  std::size_t written_ = 0;  // entries of in_flight_ fully written
+  boost::beast::flat_buffer read_buffer_;
+  std::optional<response_parser> parser_;
+  boost::asio::steady_timer timer_;
+  std::uint64_t bytes_sent_ = 0;
+  std::uint64_t redirects_ = 0;
+};
+
+}  // namespace mesos_http::io
+
+#endif  // MESOS_HTTP_IO_CALL_CHANNEL_HPP

@@ -1,0 +1,83 @@
+#include "io/transport.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+
+#include <openssl/ssl.h>
+
+namespace mesos_http::io {
+
+namespace asio = boost::asio;
+
+transport::transport(asio::any_io_executor executor, asio::ssl::context* tls, bool verify_peer)
+    : resolver_(executor), socket_(executor), tls_(tls), verify_peer_(verify_peer) {}
+
+void transport::async_connect(const url& to, connect_handler done) {
+  target_ = to;
+  done_ = std::move(done);
+  if (to.tls && tls_ == nullptr) {
+    fail(asio::error::operation_not_supported, "no TLS context for " + to.to_string());
+    return;
+  }
+  resolver_.async_resolve(to.host, std::to_string(to.port),
+                          [this, self = shared_from_this()](
+                              const boost::system::error_code& ec,
+                              const asio::ip::tcp::resolver::results_type& results) {
+                            on_resolved(ec, results);
+                          });
+}
+
+void transport::on_resolved(const boost::system::error_code& ec,
+                            const asio::ip::tcp::resolver::results_type& results) {
+  if (ec) return fail(ec, "cannot resolve " + target_.host);
+  asio::async_connect(socket_, results,
+                      [this, self = shared_from_this()](const boost::system::error_code& ec,
+                                                        const asio::ip::tcp::endpoint&) {
+                        if (ec) return fail(ec, "cannot connect to " + target_.authority());
+                        boost::system::error_code ignored;
+                        socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+                        if (target_.tls) return handshake();
+                        auto done = std::move(done_);
+                        done({}, {});
+                      });
+}
+
+void transport::handshake() {
+  tls_stream_ = std::make_unique<tls_stream>(socket_, *tls_);
+  // SNI: servers with several certificates pick by name; not for IP literals.
+  boost::system::error_code ec;
+  asio::ip::make_address(target_.host, ec);
+  if (ec && !SSL_set_tlsext_host_name(tls_stream_->native_handle(), target_.host.c_str())) {
+    return fail(asio::error::invalid_argument, "cannot set TLS server name");
+  }
+  if (verify_peer_) {
+    tls_stream_->set_verify_mode(asio::ssl::verify_peer);
+    tls_stream_->set_verify_callback(asio::ssl::host_name_verification(target_.host));
+  } else {
+    tls_stream_->set_verify_mode(asio::ssl::verify_none);
+  }
+  tls_stream_->async_handshake(asio::ssl::stream_base::client,
+                               [this, self = shared_from_this()](
+                                   const boost::system::error_code& ec) {
+                                 if (ec) return fail(ec, "TLS handshake with " +
+                                                             target_.authority() + " failed");
+                                 auto done = std::move(done_);
+                                 done({}, {});
+                               });
+}
+
+void transport::fail(const boost::system::error_code& ec, const std::string& what) {
+  auto done = std::move(done_);
+  if (done) done(ec, what + ": " + ec.message());
+}
+
+void transport::close() {
+  boost::system::error_code ignored;
+  resolver_.cancel();
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+bool transport::is_open() const { return socket_.is_open(); }
+
+}  // namespace mesos_http::io

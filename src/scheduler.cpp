@@ -1,0 +1,412 @@
+#include "scheduler_impl.hpp"
+
+#include "detail/base64.hpp"
+
+#include <mesos_http/codec.hpp>
+#include <mesos_http/error.hpp>
+#include <mesos_http/scheduler_calls.hpp>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include <random>
+
+namespace mesos_http {
+
+namespace asio = boost::asio;
+using mesos::v1::scheduler::Call;
+using mesos::v1::scheduler::Event;
+
+namespace {
+
+constexpr std::string_view api_path = "/api/v1/scheduler";
+
+std::string authorization_value(const std::optional<credentials>& auth) {
+  if (!auth) return {};
+  if (!auth->bearer_token.empty()) return "Bearer " + auth->bearer_token;
+  if (auth->principal.empty()) return {};
+  std::string value = "Basic ";
+  detail::base64_append(value, auth->principal + ":" + auth->secret);
+  return value;
+}
+
+template <class Signature, class... Args>
+void complete(asio::any_completion_handler<Signature> handler, asio::any_io_executor fallback,
+              Args... args) {
+  auto ex = asio::get_associated_executor(handler, fallback);
+  asio::dispatch(ex, [h = std::move(handler), args...]() mutable { std::move(h)(args...); });
+}
+
+error error_for_call_status(unsigned status) {
+  switch (status) {
+    case 400: return error::bad_request;
+    case 401: return error::unauthorized;
+    case 403: return error::forbidden;
+    case 503: return error::service_unavailable;
+    default: return error::unexpected_status;
+  }
+}
+
+}  // namespace
+
+// --- construction and run -------------------------------------------------
+
+scheduler::impl::impl(asio::any_io_executor executor, scheduler_config cfg,
+                      scheduler_handlers on)
+    : strand(asio::make_strand(executor)),
+      config(std::move(cfg)),
+      handlers(std::move(on)),
+      callback_strand(asio::make_strand(handlers.callback_executor ? handlers.callback_executor
+                                                                   : executor)),
+      callbacks_inline(!handlers.callback_executor),
+      log(config.log ? config.log : default_logger()),
+      timer(strand) {}
+
+void scheduler::impl::run(asio::any_completion_handler<run_signature> handler) {
+  if (running || fsm) {
+    diagnostics diag;
+    return complete(std::move(handler), strand, make_error_code(error::protocol_violation));
+  }
+  running = true;
+  run_handler.emplace(std::move(handler));
+  diagnostics diag;
+  if (auto ec = prepare(diag)) {
+    {
+      std::lock_guard<std::mutex> lock(state_mutex);
+      last_error = diag;
+    }
+    log->log(log_level::error, "scheduler configuration: " + diag.message());
+    running = false;
+    auto h = std::move(*run_handler);
+    run_handler.reset();
+    return complete(std::move(h), strand, ec);
+  }
+  apply(fsm->start(clock::now()));
+}
+
+boost::system::error_code scheduler::impl::prepare(diagnostics& diag) {
+  detail::subscription_settings s;
+  boost::system::error_code ec;
+  bool any_tls = false;
+  for (const auto& text : config.masters) {
+    auto parsed = parse_url(text, ec, diag);
+    if (!parsed) return ec;
+    any_tls = any_tls || parsed->tls;
+    s.masters.push_back(endpoint_url(*parsed, api_path));
+  }
+  if (s.masters.empty()) {
+    diag.set_message("no master URL configured");
+    return error::no_master_available;
+  }
+  std::string probe;
+  if (auto bad = codec(content_type::protobuf).encode(config.framework, probe, diag)) {
+    diag.set_message("FrameworkInfo: " + diag.message());
+    return bad;
+  }
+  if (any_tls) {
+    tls.emplace(asio::ssl::context::tls_client);
+    if (!config.tls.ca_file.empty()) tls->load_verify_file(config.tls.ca_file, ec);
+    if (!ec && !config.tls.ca_dir.empty()) tls->add_verify_path(config.tls.ca_dir, ec);
+    if (!ec && config.tls.ca_file.empty() && config.tls.ca_dir.empty()) {
+      tls->set_default_verify_paths(ec);
+    }
+    if (!ec && !config.tls.certificate_file.empty()) {
+      tls->use_certificate_chain_file(config.tls.certificate_file, ec);
+      if (!ec) tls->use_private_key_file(config.tls.private_key_file, asio::ssl::context::pem, ec);
+    }
+    if (ec) {
+      diag.set_message("TLS setup: " + ec.message());
+      return ec;
+    }
+    if (!config.tls.verify_peer) {
+      log->log(log_level::warning, "TLS peer verification is OFF: any server can pose as the master");
+    }
+  }
+  s.content = config.content;
+  s.framework = config.framework;
+  s.authorization = authorization_value(config.auth);
+  s.user_agent = "mesos-http/0.1";
+  s.max_redirects = config.max_redirects;
+  s.backoff = config.backoff;
+  s.backoff_seed = std::random_device{}();
+  s.heartbeat_misses = config.heartbeat_misses;
+  s.heartbeat_slack = config.heartbeat_slack;
+  s.heartbeat_watchdog = config.heartbeat_watchdog;
+  s.subscribe_timeout = config.subscribe_timeout;
+  s.max_record_size = config.max_record_size;
+  s.retry_unauthorized = config.auth && static_cast<bool>(config.auth->refresh_token);
+  fsm.emplace(std::move(s));
+  return {};
+}
+
+void scheduler::impl::finish_run() {
+  if (!running) return;
+  running = false;
+  auto ec = fsm->final_error();
+  {
+    std::lock_guard<std::mutex> lock(state_mutex);
+    last_error = fsm->final_diagnostics();
+    subscribed = false;
+  }
+  if (ec != error::stopped) {
+    log->log(log_level::error, "scheduler stopped: " + fsm->final_diagnostics().message());
+  }
+  if (!run_handler) return;
+  auto handler = std::move(*run_handler);
+  run_handler.reset();
+  // After the callbacks already queued, so `disconnected`/`error` come first.
+  asio::post(callback_strand, [h = std::move(handler), ec, s = strand]() mutable {
+    complete(std::move(h), s, ec);
+  });
+}
+
+void scheduler::impl::stop() {
+  if (!fsm || fsm->stopped()) return;
+  apply(fsm->stop(clock::now()));
+}
+
+// --- notices and callbacks ------------------------------------------------
+
+void scheduler::impl::publish_notices() {
+  if (!fsm) return;
+  {
+    std::lock_guard<std::mutex> lock(state_mutex);
+    subscribed = fsm->subscribed();
+    known_framework_id = fsm->framework_id();
+    if (!fsm->final_diagnostics().empty()) last_error = fsm->final_diagnostics();
+  }
+  if (fsm->subscribed() && calls_generation != fsm->generation()) {
+    calls_generation = fsm->generation();
+    io::call_channel_settings s;
+    s.target = fsm->target();
+    s.content = config.content;
+    s.authorization = authorization_value(config.auth);
+    s.user_agent = "mesos-http/0.1";
+    s.timeout = config.call_timeout;
+    s.max_redirects = config.max_redirects;
+    s.tls = tls ? &*tls : nullptr;
+    s.verify_peer = config.tls.verify_peer;
+    s.stream_id = [weak = weak_from_this()]() -> std::string {
+      auto self = weak.lock();
+      return self && self->fsm ? self->fsm->stream_id() : std::string();
+    };
+    calls = std::make_shared<io::call_channel>(strand, std::move(s));
+  }
+  with_metrics([&](scheduler_metrics& m) { m.redirects = fsm->redirects(); });
+  for (auto& notice : fsm->take_notices()) deliver(std::move(notice));
+}
+
+void scheduler::impl::deliver(detail::subscription_notice notice) {
+  using kind = detail::subscription_notice::kind;
+  with_metrics([&](scheduler_metrics& m) {
+    if (notice.what == kind::event) {
+      ++m.events_by_type[Event::Type_Name(notice.event.type())];
+      if (notice.event.type() == Event::SUBSCRIBED) ++m.subscriptions;
+      if (notice.event.type() == Event::UPDATE && notice.event.update().status().has_uuid()) {
+        ++m.outstanding_acknowledgements;
+      }
+    } else if (notice.what == kind::disconnected && notice.ec != error::stopped) {
+      ++m.reconnects_by_reason[notice.ec.message()];
+    }
+  });
+  if (notice.what == kind::disconnected) {
+    log->log(log_level::warning, "disconnected: " + notice.diag.message());
+  }
+  auto run_callbacks = [this](const detail::subscription_notice& n) {
+    if (detached.load()) return;
+    switch (n.what) {
+      case kind::connected:
+        if (handlers.connected) handlers.connected();
+        break;
+      case kind::disconnected:
+        if (handlers.disconnected) handlers.disconnected(n.ec, n.diag);
+        break;
+      case kind::event:
+        dispatch_event(n.event);
+        acknowledge_after_callback(n.event);
+        break;
+    }
+  };
+  if (callbacks_inline) return run_callbacks(notice);
+  asio::post(callback_strand, [self = shared_from_this(), n = std::move(notice), run_callbacks]() {
+    run_callbacks(n);
+  });
+}
+
+void scheduler::impl::dispatch_event(const Event& e) {
+  const auto& h = handlers;
+  if (h.event) h.event(e);
+  switch (e.type()) {
+    case Event::SUBSCRIBED: if (h.subscribed) h.subscribed(e.subscribed()); break;
+    case Event::OFFERS: if (h.offers) h.offers(e.offers()); break;
+    case Event::INVERSE_OFFERS: if (h.inverse_offers) h.inverse_offers(e.inverse_offers()); break;
+    case Event::RESCIND: if (h.rescind) h.rescind(e.rescind()); break;
+    case Event::RESCIND_INVERSE_OFFER:
+      if (h.rescind_inverse_offer) h.rescind_inverse_offer(e.rescind_inverse_offer());
+      break;
+    case Event::UPDATE: if (h.update) h.update(e.update()); break;
+    case Event::UPDATE_OPERATION_STATUS:
+      if (h.update_operation_status) h.update_operation_status(e.update_operation_status());
+      break;
+    case Event::MESSAGE: if (h.message) h.message(e.message()); break;
+    case Event::FAILURE: if (h.failure) h.failure(e.failure()); break;
+    case Event::ERROR: if (h.error) h.error(e.error()); break;
+    case Event::HEARTBEAT: if (h.heartbeat) h.heartbeat(); break;
+    default: break;  // a type this schema does not know: `event` saw it
+  }
+}
+
+void scheduler::impl::acknowledge_after_callback(const Event& e) {
+  if (!config.auto_acknowledge || e.type() != Event::UPDATE) return;
+  const auto& status = e.update().status();
+  if (!status.has_uuid()) return;
+  Call call;
+  call.set_type(Call::ACKNOWLEDGE);
+  auto* ack = call.mutable_acknowledge();
+  *ack->mutable_agent_id() = status.agent_id();
+  *ack->mutable_task_id() = status.task_id();
+  ack->set_uuid(status.uuid());
+  asio::post(strand, [self = shared_from_this(), call = std::move(call)]() mutable {
+    self->send(std::move(call), asio::any_completion_handler<send_signature>(
+                                    [](boost::system::error_code, diagnostics) {}));
+  });
+}
+
+// --- calls ----------------------------------------------------------------
+
+void scheduler::impl::send(Call call, asio::any_completion_handler<send_signature> handler) {
+  auto type = call.type();
+  if (!fsm || !fsm->subscribed() || !calls) {
+    with_metrics([](scheduler_metrics& m) { ++m.call_failures_by_reason["not_subscribed"]; });
+    diagnostics diag;
+    diag.set_message(std::string("cannot send ") + Call::Type_Name(type) + ": not subscribed");
+    return complete(std::move(handler), strand, make_error_code(error::not_subscribed), diag);
+  }
+  if (!call.has_framework_id() && fsm->framework_id()) {
+    // Also fills UPDATE_FRAMEWORK's FrameworkInfo.id, which must match.
+    call = calls::with_framework(std::move(call), *fsm->framework_id());
+  }
+  std::string body;
+  diagnostics diag;
+  if (auto ec = codec(config.content).encode(call, body, diag)) {
+    with_metrics([](scheduler_metrics& m) { ++m.call_failures_by_reason["encode"]; });
+    return complete(std::move(handler), strand, ec, diag);
+  }
+  with_metrics([&](scheduler_metrics& m) { ++m.calls_by_type[Call::Type_Name(type)]; });
+  auto shared = std::make_shared<asio::any_completion_handler<send_signature>>(std::move(handler));
+  std::string uuid = type == Call::ACKNOWLEDGE ? call.acknowledge().uuid() : std::string();
+  calls->send(std::move(body), [this, self = shared_from_this(), type, shared, uuid](
+                                   boost::system::error_code ec,
+                                   const detail::http_response_head& head) {
+    if (!ec && (head.status == 202 || head.status == 200) && type == Call::ACKNOWLEDGE) {
+      with_metrics([](scheduler_metrics& m) {
+        ++m.acknowledgements_sent;
+        if (m.outstanding_acknowledgements > 0) --m.outstanding_acknowledgements;
+      });
+    }
+    on_call_answer(type, ec, head, std::move(*shared));
+  });
+}
+
+void scheduler::impl::on_call_answer(Call::Type type, const boost::system::error_code& transport_ec,
+                                     const detail::http_response_head& head,
+                                     asio::any_completion_handler<send_signature> handler) {
+  diagnostics diag;
+  boost::system::error_code ec = transport_ec;
+  if (!ec && head.status != 202 && head.status != 200) {
+    ec = error_for_call_status(head.status);
+    diag.set_http_status(head.status);
+    diag.set_body_excerpt(head.body);
+  }
+  if (ec) {
+    diag.set_message(std::string(Call::Type_Name(type)) + " failed: " + ec.message() +
+                     (head.body.empty() ? "" : " (" + head.body.substr(0, 200) + ")"));
+    with_metrics([&](scheduler_metrics& m) { ++m.call_failures_by_reason[ec.message()]; });
+    // The master no longer knows this subscription: get a new one.
+    bool lost = (head.status == 403 && head.body.find("not subscribed") != std::string::npos) ||
+                (head.status == 400 && head.body.find("cannot be found") != std::string::npos);
+    if (lost && fsm && fsm->subscribed()) {
+      apply(fsm->reconnect(ec, diag.message(), clock::now()));
+    }
+  }
+  complete(std::move(handler), strand, ec, diag);
+}
+
+void scheduler::impl::reset_calls(const boost::system::error_code& reason) {
+  if (!calls) return;
+  auto channel = std::move(calls);
+  channel->close(reason);
+}
+
+// --- public API -----------------------------------------------------------
+
+scheduler::scheduler(executor_type executor, scheduler_config config, scheduler_handlers handlers)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(config), std::move(handlers))) {}
+
+scheduler::~scheduler() {
+  impl_->detached.store(true);
+  stop();
+}
+
+scheduler::executor_type scheduler::get_executor() const noexcept { return impl_->strand; }
+
+void scheduler::start_run(asio::any_completion_handler<run_signature> handler) {
+  asio::post(impl_->strand, [self = impl_, h = std::move(handler)]() mutable {
+    self->run(std::move(h));
+  });
+}
+
+void scheduler::start_send(Call call, asio::any_completion_handler<send_signature> handler) {
+  asio::post(impl_->strand, [self = impl_, call = std::move(call), h = std::move(handler)]() mutable {
+    self->send(std::move(call), std::move(h));
+  });
+}
+
+void scheduler::send(Call call) {
+  start_send(std::move(call), asio::any_completion_handler<send_signature>(
+                                  [](boost::system::error_code, diagnostics) {}));
+}
+
+void scheduler::stop() {
+  asio::post(impl_->strand, [self = impl_]() { self->stop(); });
+}
+
+void scheduler::reconnect() {
+  asio::post(impl_->strand, [self = impl_]() {
+    if (self->fsm && !self->fsm->stopped()) {
+      self->apply(self->fsm->reconnect(make_error_code(error::stream_ended),
+                                       "reconnect requested by the application",
+                                       impl::clock::now()));
+    }
+  });
+}
+
+std::optional<mesos::v1::FrameworkID> scheduler::framework_id() const {
+  std::lock_guard<std::mutex> lock(impl_->state_mutex);
+  if (impl_->known_framework_id) return impl_->known_framework_id;
+  if (impl_->config.framework.has_id()) return impl_->config.framework.id();
+  return std::nullopt;
+}
+
+bool scheduler::is_subscribed() const {
+  std::lock_guard<std::mutex> lock(impl_->state_mutex);
+  return impl_->subscribed;
+}
+
+diagnostics scheduler::last_error() const {
+  std::lock_guard<std::mutex> lock(impl_->state_mutex);
+  return impl_->last_error;
+}
+
+scheduler_metrics scheduler::metrics() const {
+  scheduler_metrics copy;
+  impl_->with_metrics([&](scheduler_metrics& m) { copy = m; });
+  auto last = impl_->last_byte.load(std::memory_order_relaxed);
+  if (is_subscribed() && last != 0) {
+    auto age = impl::clock::now() - impl::clock::time_point(impl::clock::duration(last));
+    copy.last_heartbeat_age = std::chrono::duration_cast<std::chrono::milliseconds>(age);
+  }
+  return copy;
+}
+
+}  // namespace mesos_http

@@ -1,0 +1,100 @@
+// Internals of mesos_http::scheduler, shared by scheduler.cpp (public API,
+// calls, callbacks) and scheduler_stream.cpp (the SUBSCRIBE connection).
+#ifndef MESOS_HTTP_SCHEDULER_IMPL_HPP
+#define MESOS_HTTP_SCHEDULER_IMPL_HPP
+
+#include "detail/subscription_fsm.hpp"
+#include "io/call_channel.hpp"
+#include "io/response_parser.hpp"
+#include "io/transport.hpp"
+
+#include <mesos_http/scheduler.hpp>
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+
+#include <atomic>
+#include <mutex>
+
+namespace mesos_http {
+
+struct scheduler::impl : std::enable_shared_from_this<impl> {
+  using strand_type = boost::asio::strand<boost::asio::any_io_executor>;
+  using clock = std::chrono::steady_clock;
+
+  impl(boost::asio::any_io_executor executor, scheduler_config config,
+       scheduler_handlers handlers);
+
+  // --- run (scheduler.cpp) ---
+  void run(boost::asio::any_completion_handler<run_signature> handler);
+  boost::system::error_code prepare(diagnostics& diag);
+  void finish_run();
+  void stop();
+
+  // --- the SUBSCRIBE connection (scheduler_stream.cpp) ---
+  void apply(detail::decision d);
+  void open_stream();
+  void read_stream();
+  void on_stream_bytes(std::size_t n);
+  void close_stream();
+  void arm_timer(clock::time_point deadline);
+  void publish_notices();
+
+  // --- calls (scheduler.cpp) ---
+  void send(mesos::v1::scheduler::Call call,
+            boost::asio::any_completion_handler<send_signature> handler);
+  void on_call_answer(mesos::v1::scheduler::Call::Type type, const boost::system::error_code& ec,
+                      const detail::http_response_head& head,
+                      boost::asio::any_completion_handler<send_signature> handler);
+  void reset_calls(const boost::system::error_code& reason);
+  void deliver(detail::subscription_notice notice);
+  void dispatch_event(const mesos::v1::scheduler::Event& event);
+  void acknowledge_after_callback(const mesos::v1::scheduler::Event& event);
+
+  // --- metrics (scheduler.cpp) ---
+  template <class F>
+  void with_metrics(F&& f) {
+    std::lock_guard<std::mutex> lock(metrics_mutex);
+    f(counters);
+  }
+
+  strand_type strand;
+  scheduler_config config;
+  scheduler_handlers handlers;
+  strand_type callback_strand;
+  bool callbacks_inline;
+  std::shared_ptr<logger> log;
+
+  std::optional<detail::subscription_fsm> fsm;
+  std::optional<boost::asio::ssl::context> tls;
+  std::shared_ptr<io::transport> stream_conn;
+  std::uint64_t stream_generation = 0;
+  std::string stream_request;
+  boost::beast::flat_buffer stream_buffer;
+  std::optional<io::response_parser> stream_parser;
+  bool stream_head_seen = false;
+  boost::asio::steady_timer timer;
+  clock::time_point timer_deadline = clock::time_point::max();
+  bool timer_armed = false;
+  std::shared_ptr<io::call_channel> calls;
+  std::uint64_t calls_generation = 0;
+  // optional: Boost 1.81's any_completion_handler move-assignment recurses.
+  std::optional<boost::asio::any_completion_handler<run_signature>> run_handler;
+  bool running = false;
+  std::atomic<bool> detached{false};  // the public object is gone: no callbacks
+
+  // Readable from any thread.
+  mutable std::mutex state_mutex;
+  std::optional<mesos::v1::FrameworkID> known_framework_id;
+  bool subscribed = false;
+  diagnostics last_error;
+  std::atomic<clock::rep> last_byte{0};
+  std::mutex metrics_mutex;
+  scheduler_metrics counters;
+};
+
+}  // namespace mesos_http
+
+#endif  // MESOS_HTTP_SCHEDULER_IMPL_HPP
