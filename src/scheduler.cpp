@@ -7,6 +7,7 @@
 #include <mesos_http/scheduler_calls.hpp>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 #include <random>
@@ -342,6 +343,20 @@ void scheduler::impl::reset_calls(const boost::system::error_code& reason) {
 
 scheduler::scheduler(executor_type executor, scheduler_config config, scheduler_handlers handlers)
     : impl_(std::make_shared<impl>(std::move(executor), std::move(config), std::move(handlers))) {}
+
+scheduler::scheduler(scheduler_config config, scheduler_handlers handlers)
+    : own_loop_(std::make_unique<asio::io_context>()),
+      impl_(std::make_shared<impl>(own_loop_->get_executor(), std::move(config),
+                                   std::move(handlers))) {}
+
+boost::system::error_code scheduler::run() {
+  if (!own_loop_) return make_error_code(boost::system::errc::operation_not_permitted);
+  boost::system::error_code result;
+  async_run([&result](boost::system::error_code ec) { result = ec; });
+  own_loop_->run();
+  own_loop_->restart();
+  return result;
+}
 
 scheduler::~scheduler() {
   impl_->detached.store(true);

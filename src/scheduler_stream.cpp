@@ -37,6 +37,12 @@ void scheduler::impl::apply(detail::decision d) {
 }
 
 void scheduler::impl::open_stream() {
+  // After a 401 with a refresh hook, ask for a new token before retrying.
+  if (fsm->credentials_stale() && config.auth && config.auth->refresh_token) {
+    config.auth->bearer_token = config.auth->refresh_token();
+    fsm->set_authorization("Bearer " + config.auth->bearer_token);
+    log->log(log_level::info, "bearer token refreshed after 401");
+  }
   stream_generation = fsm->generation();
   auto conn = std::make_shared<io::transport>(strand, tls ? &*tls : nullptr,
                                               config.tls.verify_peer);

@@ -58,6 +58,10 @@
 #include <optional>
 #include <string>
 
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
 namespace mesos_http {
 
 /// Callbacks for what the master sends. Unset members are skipped. Each
@@ -123,6 +127,12 @@ class scheduler {
   /// Validates nothing yet; configuration errors (bad URL, no masters,
   /// unreadable CA file) are reported by `async_run`.
   scheduler(executor_type executor, scheduler_config config, scheduler_handlers handlers);
+
+  /// A scheduler with a private event loop, for programs without one: call
+  /// `run()` to drive it on the calling thread. The other members work as
+  /// usual from any thread (including callbacks).
+  scheduler(scheduler_config config, scheduler_handlers handlers);
+
   ~scheduler();
   scheduler(const scheduler&) = delete;
   scheduler& operator=(const scheduler&) = delete;
@@ -159,6 +169,13 @@ class scheduler {
         token, std::move(call));
   }
 
+  /// Blocking form of `async_run` for a scheduler built without an executor:
+  /// runs its private loop on the calling thread until the scheduler stops
+  /// and returns why. Callbacks run on this thread. Returns
+  /// `boost::system::errc::operation_not_permitted` for a scheduler built on
+  /// an executor (use `async_run` there).
+  boost::system::error_code run();
+
   /// Sends `call` and ignores the outcome (failures are logged and counted).
   void send(mesos::v1::scheduler::Call call);
 
@@ -181,6 +198,7 @@ class scheduler {
   void start_run(boost::asio::any_completion_handler<run_signature> handler);
   void start_send(mesos::v1::scheduler::Call call,
                   boost::asio::any_completion_handler<send_signature> handler);
+  std::unique_ptr<boost::asio::io_context> own_loop_;  // only for run()
   std::shared_ptr<impl> impl_;
 };
 

@@ -5,6 +5,8 @@
 
 #include <mesos_http/sim/ensemble.hpp>
 
+#include <boost/asio/thread_pool.hpp>
+
 #include <atomic>
 
 using namespace mesos_http;
@@ -229,4 +231,57 @@ TEST_CASE("a second instance taking over the framework stops the first", "[clien
   CHECK(*first.run_result_ == error::framework_error);
   CHECK(first.last(sched::Event::ERROR).error().message() == "Framework failed over");
   CHECK(first->last_error().message() == "Framework failed over");
+}
+
+TEST_CASE("callbacks run in order on the executor the user names", "[client]") {
+  running_master master;
+  boost::asio::thread_pool pool(3);
+  std::mutex mutex;
+  std::vector<bool> on_pool;
+  std::vector<std::string> order;
+  auto customize = [&](scheduler_handlers& on, recording_client&) {
+    on.callback_executor = pool.get_executor();
+    on.subscribed = [&](const sched::Event::Subscribed&) {
+      std::lock_guard<std::mutex> lock(mutex);
+      on_pool.push_back(pool.get_executor().running_in_this_thread());
+      order.push_back("subscribed");
+    };
+    on.heartbeat = [&] {
+      std::lock_guard<std::mutex> lock(mutex);
+      on_pool.push_back(pool.get_executor().running_in_this_thread());
+      order.push_back("heartbeat");
+    };
+  };
+  recording_client client(test::client_config({url_of(master.port())}, content_type::protobuf),
+                          customize);
+  REQUIRE(client.wait_events(sched::Event::HEARTBEAT, 3));
+  client->stop();
+  REQUIRE(client.wait([&] { return client.run_result_.has_value(); }));
+  pool.join();
+  std::lock_guard<std::mutex> lock(mutex);
+  REQUIRE(order.size() >= 4);
+  CHECK(order.front() == "subscribed");  // SUBSCRIBED first, then heartbeats
+  for (std::size_t i = 1; i < order.size(); ++i) CHECK(order[i] == "heartbeat");
+  for (bool b : on_pool) CHECK(b);  // every callback ran on a pool thread
+}
+
+TEST_CASE("run() blocks on a private loop until the scheduler stops", "[client]") {
+  running_master master;
+  scheduler_handlers on;
+  scheduler* self = nullptr;
+  int heartbeats = 0;
+  on.heartbeat = [&] {
+    if (++heartbeats == 2) self->stop();  // from inside a callback
+  };
+  scheduler s(test::client_config({url_of(master.port())}, content_type::json), on);
+  self = &s;
+  auto ec = s.run();
+  CHECK(ec == error::stopped);
+  CHECK(heartbeats == 2);
+  CHECK(s.metrics().subscriptions == 1);
+
+  boost::asio::io_context io;
+  scheduler on_executor(io.get_executor(), test::client_config({url_of(master.port())},
+                                                                content_type::json), {});
+  CHECK(on_executor.run() == boost::system::errc::operation_not_permitted);
 }

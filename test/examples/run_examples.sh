@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs the example frameworks and `mesos-http execute` against a simulator
+# that really runs their commands, and checks what they report.
+#   run_examples.sh MESOS_HTTP LAUNCH_COMMANDS COROUTINE_FRAMEWORK
+set -euo pipefail
+tool=$1 launch=$2 coroutine=$3
+work=$(mktemp -d)
+"$tool" sim --exec --port 0 >"$work/sim.log" 2>&1 &
+sim=$!
+cleanup() { kill -INT "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+master=""
+for _ in $(seq 100); do
+  master=$(sed -n 's/.*master listening on \(http[^ ]*\).*/\1/p' "$work/sim.log" | head -n 1)
+  [ -n "$master" ] && break
+  sleep 0.1
+done
+[ -n "$master" ] || { cat "$work/sim.log"; echo "simulator did not start"; exit 1; }
+fail() { echo "FAIL: $*"; cat "$work/out" "$work/sim.log"; exit 1; }
+
+for content in protobuf json; do
+  "$launch" --master "$master" --content-type "$content" -- 'echo example-output' 'true' \
+    >"$work/out" 2>&1 || fail "launch_commands ($content) exited $?"
+  [ "$(grep -c 'TASK_FINISHED' "$work/out")" -eq 2 ] || fail "launch_commands: 2 FINISHED expected"
+done
+status=0
+"$launch" --master "$master" -- 'exit 7' >"$work/out" 2>&1 || status=$?
+[ "$status" -eq 1 ] || fail "launch_commands with a failing task should exit 1, not $status"
+grep -q 'TASK_FAILED (Command exited with status 7)' "$work/out" || fail "failure message"
+
+"$coroutine" --master "$master" -- 'echo a' 'echo b' >"$work/out" 2>&1 \
+  || fail "coroutine_framework exited $?"
+[ "$(grep -c 'TASK_FINISHED' "$work/out")" -eq 2 ] || fail "coroutine_framework: 2 FINISHED"
+
+"$tool" execute --master "$master" -- 'echo from-execute' >"$work/out" 2>&1 \
+  || fail "execute exited $?"
+grep -q '^TASK_FINISHED' "$work/out" || fail "execute: TASK_FINISHED expected"
+status=0
+"$tool" execute --master "$master" --content-type json -- /bin/sh -c 'exit 5' \
+  >"$work/out" 2>&1 || status=$?
+[ "$status" -eq 1 ] || fail "execute of a failing command should exit 1, not $status"
+grep -q 'Command exited with status 5' "$work/out" || fail "execute: failure message"
+status=0
+"$tool" execute >"$work/out" 2>&1 || status=$?
+[ "$status" -eq 2 ] || fail "execute without --master should be a usage error"
+
+# The simulator prints a task's output when its process is reaped.
+wait_for_log() {
+  for _ in $(seq 100); do grep -q "$1" "$work/sim.log" && return 0; sleep 0.1; done
+  fail "'$1' not in the simulator's log"
+}
+wait_for_log '^\[task task-0\] example-output'
+wait_for_log '\] from-execute'
+echo "examples OK"
