@@ -38,6 +38,16 @@ void complete(asio::any_completion_handler<Signature> handler, asio::any_io_exec
   asio::dispatch(ex, [h = std::move(handler), args...]() mutable { std::move(h)(args...); });
 }
 
+// For failures found while initiating: never run the handler inside the
+// initiating call (a handler that retries would recurse).
+template <class Signature, class... Args>
+void complete_later(asio::any_completion_handler<Signature> handler,
+                    asio::any_io_executor fallback, Args... args) {
+  asio::post(fallback, [h = std::move(handler), fallback, args...]() mutable {
+    complete(std::move(h), fallback, args...);
+  });
+}
+
 error error_for_call_status(unsigned status) {
   switch (status) {
     case 400: return error::bad_request;
@@ -281,7 +291,8 @@ void scheduler::impl::send(Call call, asio::any_completion_handler<send_signatur
     with_metrics([](scheduler_metrics& m) { ++m.call_failures_by_reason["not_subscribed"]; });
     diagnostics diag;
     diag.set_message(std::string("cannot send ") + Call::Type_Name(type) + ": not subscribed");
-    return complete(std::move(handler), strand, make_error_code(error::not_subscribed), diag);
+    return complete_later(std::move(handler), strand, make_error_code(error::not_subscribed),
+                          diag);
   }
   if (!call.has_framework_id() && fsm->framework_id()) {
     // Also fills UPDATE_FRAMEWORK's FrameworkInfo.id, which must match.
@@ -291,7 +302,7 @@ void scheduler::impl::send(Call call, asio::any_completion_handler<send_signatur
   diagnostics diag;
   if (auto ec = codec(config.content).encode(call, body, diag)) {
     with_metrics([](scheduler_metrics& m) { ++m.call_failures_by_reason["encode"]; });
-    return complete(std::move(handler), strand, ec, diag);
+    return complete_later(std::move(handler), strand, ec, diag);
   }
   with_metrics([&](scheduler_metrics& m) { ++m.calls_by_type[Call::Type_Name(type)]; });
   auto shared = std::make_shared<asio::any_completion_handler<send_signature>>(std::move(handler));
@@ -371,8 +382,11 @@ void scheduler::start_run(asio::any_completion_handler<run_signature> handler) {
   });
 }
 
+// dispatch, not post: a call made from a callback (which runs on the strand)
+// joins the call queue at once, so the calls of one batch of events leave in
+// one write.
 void scheduler::start_send(Call call, asio::any_completion_handler<send_signature> handler) {
-  asio::post(impl_->strand, [self = impl_, call = std::move(call), h = std::move(handler)]() mutable {
+  asio::dispatch(impl_->strand, [self = impl_, call = std::move(call), h = std::move(handler)]() mutable {
     self->send(std::move(call), std::move(h));
   });
 }

@@ -106,7 +106,6 @@ void call_channel::on_answer(detail::http_response_head head) {
   if (head.status == 307) return on_redirect(head.location);
   entry done = std::move(in_flight_.front());
   in_flight_.pop_front();
-  if (written_ > 0) --written_;
   arm_timer();
   done.done({}, head);
 }
@@ -142,9 +141,9 @@ void call_channel::fail_all(const boost::system::error_code& ec, bool keep_queue
   ++conn_id_;
   if (conn_) conn_->close();
   connected_ = connecting_ = writing_ = false;
-  written_ = 0;
   read_buffer_.consume(read_buffer_.size());
   timer_.cancel();
+  timer_armed_ = false;
   std::deque<entry> failed;
   failed.swap(in_flight_);
   if (!keep_queue) {
@@ -158,15 +157,23 @@ void call_channel::fail_all(const boost::system::error_code& ec, bool keep_queue
 
 void call_channel::close(const boost::system::error_code& reason) { fail_all(reason, false); }
 
+// One timer per channel, re-armed lazily: progress only moves `deadline_`,
+// and a timer that fires before the deadline just waits again. Re-arming on
+// every answer would cost a cancel and a new wait per call.
 void call_channel::arm_timer() {
-  if (in_flight_.empty()) {
-    timer_.cancel();
-    return;
-  }
-  timer_.expires_after(settings_.timeout);
-  timer_.async_wait([this, self = shared_from_this(), id = conn_id_](
-                        const boost::system::error_code& ec) {
-    if (ec || id != conn_id_ || in_flight_.empty()) return;
+  if (in_flight_.empty()) return;
+  deadline_ = clock::now() + settings_.timeout;
+  if (!timer_armed_) arm_timer_at(deadline_);
+}
+
+void call_channel::arm_timer_at(clock::time_point when) {
+  timer_armed_ = true;
+  timer_.expires_at(when);
+  timer_.async_wait([this, self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;  // fail_all() disarmed it
+    timer_armed_ = false;
+    if (in_flight_.empty()) return;
+    if (clock::now() < deadline_) return arm_timer_at(deadline_);
     fail_all(make_error_code(boost::system::errc::timed_out), true);
   });
 }

@@ -76,6 +76,7 @@ class call_channel : public std::enable_shared_from_this<call_channel> {
   void on_redirect(const std::string& location);
   void fail_all(const boost::system::error_code& ec, bool keep_queue);
   void arm_timer();
+  void arm_timer_at(std::chrono::steady_clock::time_point when);
 
   boost::asio::any_io_executor strand_;
   call_channel_settings settings_;
@@ -88,10 +89,11 @@ class call_channel : public std::enable_shared_from_this<call_channel> {
   std::string write_buffer_;
   std::deque<entry> queue_;
   std::deque<entry> in_flight_;
-  std::size_t written_ = 0;  // entries of in_flight_ fully written
   boost::beast::flat_buffer read_buffer_;
   std::optional<response_parser> parser_;
   boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_{};
+  bool timer_armed_ = false;
   std::uint64_t bytes_sent_ = 0;
   std::uint64_t redirects_ = 0;
 };

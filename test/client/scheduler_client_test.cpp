@@ -5,6 +5,7 @@
 
 #include <mesos_http/sim/ensemble.hpp>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
@@ -284,4 +285,21 @@ TEST_CASE("run() blocks on a private loop until the scheduler stops", "[client]"
   scheduler on_executor(io.get_executor(), test::client_config({url_of(master.port())},
                                                                 content_type::json), {});
   CHECK(on_executor.run() == boost::system::errc::operation_not_permitted);
+}
+
+TEST_CASE("a master that refuses connections is skipped for the next one", "[client]") {
+  running_master master;
+  // A port nobody listens on: bind one, note it, close it.
+  unsigned short dead_port = 0;
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    dead_port = probe.local_endpoint().port();
+  }
+  recording_client client(
+      test::client_config({url_of(dead_port), url_of(master.port())}, content_type::protobuf));
+  REQUIRE(client.wait_events(sched::Event::SUBSCRIBED, 1));
+  CHECK(client->metrics().subscriptions == 1);
+  CHECK(client->last_error().message().find("cannot reach http://127.0.0.1:" +
+                                            std::to_string(dead_port)) == 0);
 }
