@@ -1,0 +1,363 @@
+// Issue 4, item 10 (b) and (c): the scheduler client end to end, declining
+// every offer, against a fast fake master (fake_master.hpp) in the same
+// process, over loopback.
+//
+//   (b) throughput: the fake master writes OFFERS events (one offer each) as
+//       fast as the socket takes them, `--batch` per write; the client
+//       (mesos_http::scheduler on its own thread and io_context) sends one
+//       DECLINE per OFFERS event (calls::decline(event.offers())). Figures
+//       over a window that starts after `--warmup` declined offers:
+//       offers/s declined (counted by the master), events/s received by the
+//       client, client CPU per declined offer (the client thread's CPU clock,
+//       so the master's CPU is apart), the master's CPU (to show it is not
+//       the bottleneck), DECLINEs per read on the master's side (pipelining),
+//       resident memory at every tenth of the run and its peak, and the
+//       ratio to a raw ParseFromArray of the same OFFERS event measured in
+//       the same run (the issue's target: <= 1.3x).
+//   (c) latency: OFFERS events paced at `--rate` events/s; the time from
+//       writing an event to its DECLINE arriving at the master, p50/p99/max.
+// Both content types. After each row the master stops offering and the run
+// checks that every DECLINE was answered (a lost completion is reported).
+//
+// Usage: client_e2e_bench [--content-type protobuf|json|both] [--mode throughput|latency|both]
+//          [--seconds S] [--offers N] [--latency-seconds L] [--rate R]
+//          [--batch B] [--warmup W]
+// Throughput rows end after S seconds (default 4) or N declined offers,
+// whichever is first (with --offers alone: when N are declined). The default
+// run takes about 18 s. Prints figures only; it asserts nothing about speed.
+#include "fake_master.hpp"
+#include "recorded_offers.hpp"
+
+#include <mesos_http/scheduler.hpp>
+#include <mesos_http/scheduler_calls.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using mesos_http::content_type;
+using mesos_http::bench::cpu_seconds;
+using mesos_http::bench::die;
+using clock_type = std::chrono::steady_clock;
+namespace sched = mesos::v1::scheduler;
+
+struct options {
+  std::vector<content_type> types{content_type::protobuf, content_type::json};
+  bool throughput = true, latency = true;
+  double seconds = 4;
+  bool seconds_given = false;
+  std::uint64_t offers = 0;
+  double latency_seconds = 4;
+  double rate = 1000;
+  std::size_t batch = 256;
+  std::uint64_t warmup = 2000;
+};
+
+double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
+
+// CPU microseconds of one ParseFromArray of the fake master's OFFERS event
+// into a reused Event: best of 9 rounds of 20,000 (measured before and after
+// each throughput row; the lower figure is used).
+double raw_parse_us(content_type type) {
+  const std::string bytes = mesos_http::bench::fake_offers_event(type, 42).SerializeAsString();
+  sched::Event event;
+  auto clock = mesos_http::bench::this_thread_cpu_clock();
+  double best = 1e300;
+  constexpr int n = 20000;
+  for (int round = 0; round < 9; ++round) {
+    double start = cpu_seconds(clock);
+    for (int i = 0; i < n; ++i) {
+      if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) die("parse");
+    }
+    best = std::min(best, (cpu_seconds(clock) - start) / n);
+  }
+  return best * 1e6;
+}
+
+// The client: a scheduler on its own io_context and thread.
+struct client {
+  client(content_type type, unsigned short port) {
+    mesos_http::scheduler_config config;
+    config.masters = {"http://127.0.0.1:" + std::to_string(port)};
+    config.framework.set_user("nobody");
+    config.framework.set_name("client_e2e_bench");
+    config.content = type;
+    mesos_http::scheduler_handlers on;
+    on.event = [this](const sched::Event&) { events.fetch_add(1, std::memory_order_relaxed); };
+    on.offers = [this](const sched::Event::Offers& event) {
+      offers.fetch_add(static_cast<std::uint64_t>(event.offers_size()), std::memory_order_relaxed);
+      declines_sent.fetch_add(1, std::memory_order_relaxed);
+      s->async_send(mesos_http::calls::decline(event.offers()),
+                    [this](boost::system::error_code ec, mesos_http::diagnostics diag) {
+                      if (!ec) return (void)completed_ok.fetch_add(1, std::memory_order_relaxed);
+                      if (completed_failed.fetch_add(1) == 0)
+                        std::fprintf(stderr, "DECLINE failed: %s %s\n", ec.message().c_str(),
+                                     diag.to_string().c_str());
+                    });
+    };
+    s.emplace(io.get_executor(), std::move(config), std::move(on));
+    s->async_run([this](boost::system::error_code ec) {
+      run_result = ec;
+      run_done = true;
+    });
+    thread = std::thread([this] { io.run(); });
+    if (pthread_getcpuclockid(thread.native_handle(), &cpu_clock) != 0) die("no thread CPU clock");
+  }
+  ~client() {
+    s->stop();
+    for (int i = 0; i < 500 && !run_done; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!run_done) std::fprintf(stderr, "BUG? async_run did not complete within 5 s of stop()\n");
+    work.reset();
+    io.stop();
+    thread.join();
+  }
+  std::uint64_t completions() const { return completed_ok + completed_failed; }
+
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
+  std::optional<mesos_http::scheduler> s;
+  std::thread thread;
+  clockid_t cpu_clock{};
+  std::atomic<std::uint64_t> events{0}, offers{0}, declines_sent{0}, completed_ok{0},
+      completed_failed{0};
+  std::atomic<bool> run_done{false};
+  boost::system::error_code run_result;
+};
+
+struct snapshot {
+  clock_type::time_point at;
+  double client_cpu = 0, master_cpu = 0;
+  std::uint64_t declined = 0, events = 0;
+};
+
+snapshot take(const client& c, const mesos_http::bench::fake_master& m) {
+  return {clock_type::now(), cpu_seconds(c.cpu_clock), cpu_seconds(m.cpu_clock()),
+          m.stats().declined_offers.load(), c.events.load()};
+}
+
+// Waits until `done()` or `limit` elapsed; false on timeout.
+template <class Done>
+bool wait_for(Done&& done, double limit_seconds) {
+  auto until = clock_type::now() + std::chrono::duration<double>(limit_seconds);
+  while (!done()) {
+    if (clock_type::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+// After a row: stop offering, let every DECLINE be answered, report losses.
+void drain_and_check(client& c, mesos_http::bench::fake_master& m) {
+  m.stop_offers();
+  const auto& st = m.stats();
+  bool drained = wait_for(
+      [&] {
+        return st.declined_offers.load() == st.offers_written.load() &&
+               c.declines_sent.load() == c.completions();
+      },
+      10);
+  std::printf(
+      "  check: offers written %llu, received %llu, declined at master %llu; DECLINEs "
+      "sent %llu, completed %llu (failed %llu); out of order %llu; bad requests %llu%s\n",
+      (unsigned long long)st.offers_written.load(), (unsigned long long)c.offers.load(),
+      (unsigned long long)st.declined_offers.load(), (unsigned long long)c.declines_sent.load(),
+      (unsigned long long)c.completions(), (unsigned long long)c.completed_failed.load(),
+      (unsigned long long)st.out_of_order.load(), (unsigned long long)st.bad_requests.load(),
+      drained ? "" : "  <-- NOT DRAINED within 10 s (lost offers or completions)");
+  if (st.subscriptions.load() != 1)
+    std::printf("  note: %llu subscriptions (the client resubscribed)\n",
+                (unsigned long long)st.subscriptions.load());
+}
+
+void print_pipelining(const mesos_http::bench::fake_master_stats& st) {
+  auto reads = st.call_reads.load();
+  std::printf(
+      "  pipelining: %.1f requests per master read on average (max %llu; reads holding "
+      "1 / 2-3 / 4-7 / 8-15 / 16-31 / 32-63 / 64-127 / 128+:",
+      reads ? static_cast<double>(st.requests.load()) / static_cast<double>(reads) : 0.0,
+      (unsigned long long)st.max_requests_per_read.load());
+  for (const auto& bucket : st.requests_per_read_log2)
+    std::printf(" %llu", (unsigned long long)bucket.load());
+  std::printf(")\n");
+}
+
+void throughput_row(content_type type, const options& o) {
+  const char* name = type == content_type::protobuf ? "protobuf" : "JSON";
+  const double parse_before_us = raw_parse_us(type);
+  auto rss_before = mesos_http::bench::read_rss();
+  double client_us = 0;
+  {
+    mesos_http::bench::fake_master_config mc;
+    mc.offers = o.offers ? o.offers + o.warmup : 0;
+    mc.batch = o.batch;
+    mesos_http::bench::fake_master m(mc);
+    m.start();
+    client c(type, m.port());
+    const auto& st = m.stats();
+    if (!wait_for([&] { return st.declined_offers.load() >= o.warmup; }, 30))
+      die(std::string(name) + ": no DECLINE within 30 s (declined " +
+          std::to_string(st.declined_offers.load()) + ")");
+    const snapshot start = take(c, m);
+    const double limit = o.offers && !o.seconds_given ? 1e9 : o.seconds;
+    std::vector<long> rss{mesos_http::bench::read_rss().current};
+    int next_sample = 1;
+    while (true) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      double elapsed = std::chrono::duration<double>(clock_type::now() - start.at).count();
+      // With --offers the row ends when all warmup + N offers are declined.
+      std::uint64_t declined = st.declined_offers.load();
+      double progress = elapsed / limit;
+      if (o.offers) {
+        progress = std::max(progress, static_cast<double>(declined - start.declined) /
+                                          static_cast<double>(mc.offers - start.declined));
+      }
+      while (next_sample <= 10 && progress >= next_sample / 10.0) {
+        rss.push_back(mesos_http::bench::read_rss().current);
+        ++next_sample;
+      }
+      if ((o.offers && declined >= mc.offers) || elapsed >= limit) break;
+      if (c.run_done) die("the client stopped: " + c.run_result.message());
+    }
+    const snapshot end = take(c, m);
+    const double seconds = std::chrono::duration<double>(end.at - start.at).count();
+    const auto declined = static_cast<double>(end.declined - start.declined);
+    client_us = (end.client_cpu - start.client_cpu) / declined * 1e6;
+    const double master_us = (end.master_cpu - start.master_cpu) / declined * 1e6;
+    std::printf(
+        "\n(b) throughput, %s: %.2f s window after %llu warm-up offers, %.0f offers declined\n",
+        name, seconds, (unsigned long long)o.warmup, declined);
+    std::printf("  offers/s declined           %12.0f   (one offer per OFFERS event)\n",
+                declined / seconds);
+    std::printf("  events/s received by client %12.0f\n",
+                static_cast<double>(end.events - start.events) / seconds);
+    std::printf("  client CPU per declined offer %8.2f us   (client thread at %.0f%% of a core)\n",
+                client_us, 100 * (end.client_cpu - start.client_cpu) / seconds);
+    std::printf("  fake master CPU per offer     %8.2f us   (its thread at %.0f%% of a core)\n",
+                master_us, 100 * (end.master_cpu - start.master_cpu) / seconds);
+    print_pipelining(st);
+    std::printf("  RSS MiB (process) before start %.1f; at 0%%..100%% of the window:",
+                mib(rss_before.current));
+    for (long kib : rss) std::printf(" %.1f", mib(kib));
+    std::printf("; peak %.1f\n", mib(mesos_http::bench::read_rss().peak));
+    drain_and_check(c, m);
+  }
+  // The baseline again, with the client and the master gone; the lower is used.
+  const double parse_us = std::min(parse_before_us, raw_parse_us(type));
+  std::printf(
+      "  raw ParseFromArray per offer  %8.2f us   (same OFFERS event, %zu bytes protobuf; "
+      "best before/after the row)\n",
+      parse_us, mesos_http::bench::fake_offers_event(type, 42).ByteSizeLong());
+  std::printf("  ratio client CPU per declined offer / ParseFromArray: %.1fx   (target <= 1.3x)\n",
+              client_us / parse_us);
+}
+
+void latency_row(content_type type, const options& o) {
+  const char* name = type == content_type::protobuf ? "protobuf" : "JSON";
+  mesos_http::bench::fake_master_config mc;
+  mc.rate = o.rate;
+  mc.offers = static_cast<std::uint64_t>(o.rate * o.latency_seconds);
+  mc.record_latency = true;
+  mesos_http::bench::fake_master m(mc);
+  m.start();
+  client c(type, m.port());
+  const auto& st = m.stats();
+  if (!wait_for([&] { return st.declined_offers.load() >= 1; }, 30)) die("no DECLINE within 30 s");
+  const snapshot start = take(c, m);
+  wait_for([&] { return st.declined_offers.load() >= mc.offers; }, o.latency_seconds * 2 + 10);
+  const snapshot end = take(c, m);
+  drain_and_check(c, m);
+  auto lat = m.latencies_us();
+  // The first tenth of a second is connection warm-up.
+  std::size_t skip = std::min<std::size_t>(lat.size() / 10, static_cast<std::size_t>(o.rate / 10));
+  lat.erase(lat.begin(), lat.begin() + static_cast<std::ptrdiff_t>(skip));
+  const double seconds = std::chrono::duration<double>(end.at - start.at).count();
+  const auto declined = static_cast<double>(end.declined - start.declined);
+  std::printf(
+      "\n(c) latency, %s, %.0f OFFERS events/s for %.1f s: %zu samples (first %zu skipped)\n", name,
+      o.rate, seconds, lat.size(), skip);
+  std::vector<double> v = lat;
+  double p50 = mesos_http::bench::percentile(v, 50), p90 = mesos_http::bench::percentile(v, 90);
+  double p99 = mesos_http::bench::percentile(v, 99), p999 = mesos_http::bench::percentile(v, 99.9);
+  std::printf(
+      "  OFFERS written -> DECLINE arrived: p50 %.0f us, p90 %.0f us, p99 %.0f us, "
+      "p99.9 %.0f us, max %.0f us   (target p99 < 1000 us)\n",
+      p50, p90, p99, p999, v.empty() ? 0.0 : v.back());
+  std::printf("  client CPU per offer %.1f us (%.1f%% of a core); fake master %.1f us (%.1f%%)\n",
+              (end.client_cpu - start.client_cpu) / declined * 1e6,
+              100 * (end.client_cpu - start.client_cpu) / seconds,
+              (end.master_cpu - start.master_cpu) / declined * 1e6,
+              100 * (end.master_cpu - start.master_cpu) / seconds);
+  print_pipelining(st);
+}
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) die(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--content-type") {
+      auto t = next();
+      if (t == "protobuf")
+        o.types = {content_type::protobuf};
+      else if (t == "json")
+        o.types = {content_type::json};
+      else if (t != "both")
+        die("--content-type protobuf|json|both");
+    } else if (a == "--mode") {
+      auto t = next();
+      o.throughput = t == "throughput" || t == "both";
+      o.latency = t == "latency" || t == "both";
+      if (!o.throughput && !o.latency) die("--mode throughput|latency|both");
+    } else if (a == "--seconds") {
+      o.seconds = std::stod(next());
+      o.seconds_given = true;
+    } else if (a == "--offers") {
+      o.offers = std::stoull(next());
+    } else if (a == "--latency-seconds") {
+      o.latency_seconds = std::stod(next());
+    } else if (a == "--rate") {
+      o.rate = std::stod(next());
+    } else if (a == "--batch") {
+      o.batch = std::stoul(next());
+    } else if (a == "--warmup") {
+      o.warmup = std::stoull(next());
+    } else {
+      die("usage: client_e2e_bench [--content-type protobuf|json|both] "
+          "[--mode throughput|latency|both] [--seconds S] [--offers N] [--latency-seconds L] "
+          "[--rate R] [--batch B] [--warmup W]");
+    }
+  }
+  if (o.seconds <= 0 || o.latency_seconds <= 0 || o.rate <= 0 || o.batch == 0)
+    die("durations, --rate and --batch must be positive");
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const options o = parse(argc, argv);
+  std::printf(
+      "mesos_http::scheduler declining every offer against a fake master over loopback\n"
+      "(client and fake master on their own threads; CPU = thread CPU clocks, user + system)\n");
+  for (auto type : o.types) {
+    if (o.throughput) throughput_row(type, o);
+  }
+  for (auto type : o.types) {
+    if (o.latency) latency_row(type, o);
+  }
+  return 0;
+}
