@@ -307,9 +307,22 @@ void scheduler::impl::send(Call call, asio::any_completion_handler<send_signatur
   with_metrics([&](scheduler_metrics& m) { ++m.calls_by_type[Call::Type_Name(type)]; });
   auto shared = std::make_shared<asio::any_completion_handler<send_signature>>(std::move(handler));
   std::string uuid = type == Call::ACKNOWLEDGE ? call.acknowledge().uuid() : std::string();
-  calls->send(std::move(body), [this, self = shared_from_this(), type, shared, uuid](
+  std::string token = config.auth ? config.auth->bearer_token : std::string();
+  calls->send(std::move(body), [this, self = shared_from_this(), type, shared, uuid, token](
                                    boost::system::error_code ec,
                                    const detail::http_response_head& head) {
+    // A bearer token that expired while subscribed: Mesos authenticates each
+    // request, so the stream lives on but calls get 401. Refresh once per
+    // expired token (pipelined calls share it); this call still fails with
+    // `unauthorized`, later calls and resubscriptions carry the new token.
+    if (!ec && head.status == 401 && config.auth && config.auth->refresh_token &&
+        config.auth->bearer_token == token) {
+      config.auth->bearer_token = config.auth->refresh_token();
+      std::string value = "Bearer " + config.auth->bearer_token;
+      if (calls) calls->set_authorization(value);
+      if (fsm) fsm->set_authorization(value);
+      log->log(log_level::info, "bearer token refreshed after a call's 401");
+    }
     if (!ec && (head.status == 202 || head.status == 200) && type == Call::ACKNOWLEDGE) {
       with_metrics([](scheduler_metrics& m) {
         ++m.acknowledgements_sent;

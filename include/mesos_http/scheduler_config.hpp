@@ -25,7 +25,7 @@ namespace mesos_http {
 /// TLS settings for `https://` masters.
 struct tls_settings {
   /// Verify the master's certificate chain and that it names the host in the
-  /// URL. Turning this off is logged as a warning on every connection.
+  /// URL. Turning this off is logged as a warning when `async_run` starts.
   bool verify_peer = true;
   /// PEM file of trusted CAs; empty means the system's default paths.
   std::string ca_file;
@@ -45,8 +45,10 @@ struct credentials {
   /// A bearer token (custom authenticators); used instead of basic when set.
   std::string bearer_token;
   /// Called (on the connection's strand) after a 401 to obtain a new bearer
-  /// token; when set, a 401 leads to a retry with the new token instead of
-  /// stopping with `error::unauthorized`. Must not block.
+  /// token. A 401 to SUBSCRIBE is then retried with the new token instead of
+  /// stopping with `error::unauthorized`; a call answered 401 still fails
+  /// with `unauthorized`, and later calls carry the new token. Must not block
+  /// or throw.
   std::function<std::string()> refresh_token;
 };
 

@@ -331,12 +331,19 @@ decision subscription_fsm::streaming(steady_clock::time_point /*now*/) const {
 }
 
 steady_clock::time_point subscription_fsm::silence_deadline() const {
-  if (!settings_.heartbeat_watchdog || heartbeat_interval_ <= 0) {
-    return steady_clock::time_point::max();
-  }
-  auto bound = std::chrono::duration<double>(heartbeat_interval_ * settings_.heartbeat_misses);
-  return last_byte_ + std::chrono::duration_cast<steady_clock::duration>(bound) +
-         settings_.heartbeat_slack;
+  constexpr auto never = steady_clock::time_point::max();
+  // The interval comes from the master: NaN, infinite or huge values must
+  // not overflow the clock (converting such a double to the clock's integer
+  // ticks is undefined and gave a deadline in the past, so every
+  // subscription died at once). A bound near or beyond the clock's range
+  // (half of what is left of it: centuries) means no watchdog.
+  if (!settings_.heartbeat_watchdog || !(heartbeat_interval_ > 0)) return never;
+  const double bound = heartbeat_interval_ * settings_.heartbeat_misses;
+  const auto room = std::chrono::duration<double>(never - last_byte_ - settings_.heartbeat_slack);
+  if (!(bound < room.count() / 2)) return never;
+  auto silence =
+      std::chrono::duration_cast<steady_clock::duration>(std::chrono::duration<double>(bound));
+  return last_byte_ + silence + settings_.heartbeat_slack;
 }
 
 }  // namespace mesos_http::detail

@@ -251,6 +251,7 @@ void cluster::impl::complete(framework_state& f, const task_state& t) {
 void cluster::impl::remove_framework(framework_state& f, time_point now) {
   remove_offers_of(f, false, now);
   for (auto& [id, t] : f.tasks) {
+    exec_destroy(f, t);
     cancel(t.step_timer);
     cancel(t.retry_timer);
     if (!t.terminal) {

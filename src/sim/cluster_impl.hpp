@@ -81,6 +81,11 @@ struct task_state {
   bool terminal = false;
   std::optional<v1::ContainerStatus> container;
   std::deque<v1::TaskStatus> updates;  // unacknowledged; the front one is in flight
+  // Exec mode: the command to run for real, the TaskInfo's kill grace
+  // period, and the process asked for (0 = none, or it has ended).
+  std::optional<v1::CommandInfo> exec_command;
+  std::optional<duration> kill_grace;
+  std::uint64_t process = 0;
   duration retry{};
   timer_ref step_timer;
   timer_ref retry_timer;
@@ -180,6 +185,10 @@ struct cluster::impl {
   std::uint64_t next_stream = 1;
   std::uint64_t offer_rounds = 0;
   int next_pid = 1000;
+  // Exec mode: queued process actions, and live processes by number.
+  std::vector<process_action> actions;
+  std::uint64_t next_process = 1;
+  std::unordered_map<std::uint64_t, std::pair<std::string, std::string>> processes;  // fw, task
   bool allocation_wanted = false;
   time_point allocation_at;
 
@@ -267,12 +276,20 @@ struct cluster::impl {
   void drop_task(framework_state& f, task_state& t, time_point now);
   void acknowledge(framework_state& f, const sched::Call::Acknowledge& ack, time_point now);
   void kill(framework_state& f, const sched::Call::Kill& kill, time_point now);
-  void kill_task(framework_state& f, task_state& t, bool announce, time_point now);
+  void kill_task(framework_state& f, task_state& t, bool announce, time_point now,
+                 std::optional<duration> grace = std::nullopt);
   void shutdown(framework_state& f, const sched::Call::Shutdown& shutdown, time_point now);
   void reconcile(framework_state& f, const sched::Call::Reconcile& reconcile, time_point now);
   void message(framework_state& f, const sched::Call::Message& message);
   void resend_pending(framework_state& f, time_point now);
   bool remove_agent(const std::string& agent_id, time_point now);
+
+  // --- exec mode (cluster_exec.cpp) ---
+  void exec_start(framework_state& f, task_state& t);
+  void exec_kill(framework_state& f, task_state& t, std::optional<duration> grace);
+  // The task leaves the cluster while its process may still run.
+  void exec_destroy(framework_state& f, task_state& t);
+  task_state* process_task(std::uint64_t process, framework_state** f);
 
   // --- state (cluster_state.cpp) ---
   std::string state_json() const;

@@ -38,6 +38,11 @@ detail::task_state& cluster::impl::start_task(framework_state& f, const v1::Task
   t.resources = std::move(resources);
   const v1::CommandInfo& command = task.has_command() ? task.command() : task.executor().command();
   t.plan = parse_script(script_text(command), config.task_run_time);
+  if (config.exec_tasks && command_executor && task.has_command()) t.exec_command = task.command();
+  if (task.has_kill_policy() && task.kill_policy().has_grace_period()) {
+    t.kill_grace = std::chrono::duration_cast<duration>(std::chrono::nanoseconds(
+        std::max<std::int64_t>(0, task.kill_policy().grace_period().nanoseconds())));
+  }
   t.retry = std::max<duration>(config.update_retry_interval, min_retry_interval);
 
   v1::ContainerStatus container;

@@ -188,6 +188,10 @@ void cluster::impl::task_step(framework_state& f, task_state& t, time_point now)
     case v1::TASK_STAGING:
       t.state = v1::TASK_STARTING;
       enqueue(f, t, executor_status(t, v1::TASK_STARTING, now), now);
+      if (t.exec_command) {
+        exec_start(f, t);  // TASK_RUNNING comes with process_started
+        break;
+      }
       t.step_timer = schedule(now + config.task_step_delay, {timer_kind::task_step, f.id, t.id, 0});
       break;
     case v1::TASK_STARTING:
@@ -238,6 +242,7 @@ void cluster::impl::free_task(framework_state& f, task_state& t, time_point now)
 }
 
 void cluster::impl::drop_task(framework_state& f, task_state& t, time_point) {
+  exec_destroy(f, t);
   cancel(t.step_timer);
   cancel(t.retry_timer);
   if (!t.terminal) charge(f, t.resources, -1);
@@ -245,8 +250,12 @@ void cluster::impl::drop_task(framework_state& f, task_state& t, time_point) {
 
 // --- KILL, SHUTDOWN, RECONCILE, MESSAGE ---
 
-void cluster::impl::kill_task(framework_state& f, task_state& t, bool announce, time_point now) {
-  if (t.terminal || t.killing) return;
+void cluster::impl::kill_task(framework_state& f, task_state& t, bool announce, time_point now,
+                              std::optional<duration> grace) {
+  if (t.terminal) return;
+  // A real process may be killed again: a shorter grace period escalates.
+  if (t.killing && t.process != 0) return exec_kill(f, t, grace);
+  if (t.killing) return;
   if (t.state == v1::TASK_STAGING) {
     reach_terminal(f, t, v1::TASK_KILLED, "Killed before delivery to the executor", now,
                    v1::TaskStatus::SOURCE_AGENT, v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH);
@@ -258,6 +267,7 @@ void cluster::impl::kill_task(framework_state& f, task_state& t, bool announce, 
     t.state = v1::TASK_KILLING;
     enqueue(f, t, executor_status(t, v1::TASK_KILLING, now), now);
   }
+  if (t.process != 0) return exec_kill(f, t, grace);  // TASK_KILLED when it exits
   t.step_timer = schedule(now + config.task_step_delay, {timer_kind::task_step, f.id, t.id, 0});
 }
 
@@ -274,7 +284,12 @@ void cluster::impl::kill(framework_state& f, const sched::Call::Kill& kill, time
   }
   task_state& t = it->second;
   if (kill.has_agent_id() && kill.agent_id().value() != agents[t.agent].id) return;
-  kill_task(f, t, true, now);
+  std::optional<duration> grace;
+  if (kill.has_kill_policy() && kill.kill_policy().has_grace_period()) {
+    grace = std::chrono::duration_cast<duration>(std::chrono::nanoseconds(
+        std::max<std::int64_t>(0, kill.kill_policy().grace_period().nanoseconds())));
+  }
+  kill_task(f, t, true, now, grace);
 }
 
 void cluster::impl::shutdown(framework_state& f, const sched::Call::Shutdown& shutdown,

@@ -4,7 +4,10 @@
 // threads (cluster state, call log).
 #include <mesos_http/sim/master.hpp>
 
+#include "sim/master_control.hpp"
 #include "sim/master_session.hpp"
+#include "sim/process_runner.hpp"
+#include "sim/shared_cluster.hpp"
 
 #include <mesos_http/codec.hpp>
 #include <mesos_http/recordio.hpp>
@@ -12,6 +15,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include <atomic>
 #include <fstream>
 #include <list>
 #include <map>
@@ -53,18 +57,13 @@ std::optional<std::string_view> header(const request_type& request, std::string_
 
 }  // namespace
 
-class shared_cluster {
- public:
-  explicit shared_cluster(const cluster_config& config) : state(config, sim_clock::now()) {}
-  std::mutex mutex;
-  cluster state;
-};
-
 std::shared_ptr<shared_cluster> make_shared_cluster(const cluster_config& config) {
   return std::make_shared<shared_cluster>(config);
 }
 
-struct master::impl : detail::session_owner, std::enable_shared_from_this<master::impl> {
+struct master::impl : detail::session_owner,
+                      detail::control_target,
+                      std::enable_shared_from_this<master::impl> {
   // One open subscription stream.
   struct stream_entry {
     std::uint64_t number = 0;
@@ -106,6 +105,15 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
 
   // --- requests ---
   void on_request(const std::shared_ptr<session>& s, request_type request) override {
+    std::string_view path =
+        path_of(std::string_view(request.target().data(), request.target().size()));
+    if (detail::is_control_path(path)) {  // never delayed, failed or logged
+      auto answer = detail::control_request(
+          std::string_view(request.method_string().data(), request.method_string().size()), path,
+          request.body(), *this);
+      s->answer(detail::format_answer(answer), !request.keep_alive());
+      return;
+    }
     if (faults.response_delay.count() > 0) {
       auto timer = std::make_shared<boost::asio::steady_timer>(strand, faults.response_delay);
       timer->async_wait([self = shared_from_this(), s, timer,
@@ -200,6 +208,9 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
     view.leader = leader;
     view.credentials = config.credentials;
     view.framework = [this](const std::string& id) { return the_cluster.status(id); };
+    view.framework_principal = [this](const std::string& id) {
+      return the_cluster.framework_principal(id);
+    };
     view.stream_id = [this](const std::string& id) -> std::optional<std::string> {
       auto number = the_cluster.current_stream(id);
       if (!number) return std::nullopt;
@@ -279,15 +290,52 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
   // --- cluster -> streams ---
   void pump() {
     if (!leading) return;  // a shared cluster is served by its leader only
-    std::vector<delivery> deliveries;
+    for (;;) {
+      std::vector<delivery> deliveries;
+      std::vector<process_action> actions;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        deliveries = the_cluster.take_deliveries();
+        actions = the_cluster.take_process_actions();
+      }
+      for (auto& d : deliveries) deliver(d);
+      if (actions.empty()) break;
+      run_processes(actions);  // their reports queue more deliveries
+    }
     std::optional<time_point> deadline;
     {
       std::lock_guard<std::mutex> lock(mutex);
-      deliveries = the_cluster.take_deliveries();
       deadline = the_cluster.next_deadline();
     }
-    for (auto& d : deliveries) deliver(d);
     arm(deadline);
+  }
+
+  // Exec mode: carries out process actions and tells the cluster how the
+  // starts went (exits come later, through shared_cluster::exited).
+  void run_processes(const std::vector<process_action>& actions) {
+    std::shared_ptr<detail::process_runner> runner;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      runner = shared->runner;
+    }
+    std::vector<detail::process_report> reports;
+    for (const auto& a : actions) {
+      if (runner) {
+        auto done = runner->apply(a);
+        reports.insert(reports.end(), done.begin(), done.end());
+      } else if (a.what == process_action::kind::start) {
+        reports.push_back({detail::process_report::kind::failed, a.process, 0, 0,
+                           "this master does not run processes (exec mode is off)"});
+      }
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    for (const auto& r : reports) {
+      if (r.what == detail::process_report::kind::started) {
+        the_cluster.process_started(r.process, r.pid, sim_clock::now());
+      } else {
+        the_cluster.process_failed(r.process, r.error, sim_clock::now());
+      }
+    }
   }
 
   void deliver(const delivery& d) {
@@ -303,7 +351,9 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
   }
 
   void arm(std::optional<time_point> deadline) {
-    if (!deadline) return;
+    // After stop() a timer that had already fired may still pump: arming
+    // again would keep the executor busy until that deadline.
+    if (!deadline || stopped) return;
     if (armed && *armed <= *deadline) return;
     armed = deadline;
     cluster_timer.expires_at(*deadline);
@@ -348,6 +398,7 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
   }
 
   void stop() {
+    stopped = true;
     boost::system::error_code ignored;
     acceptor.close(ignored);
     cluster_timer.cancel();
@@ -359,10 +410,70 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
     }
   }
 
+  // Exec mode: the runner (shared by the masters of a cluster) and a way for
+  // it to wake this master when a process ends.
+  boost::system::error_code start_processes() {
+    auto& owner = *shared;
+    if (config.exec.enabled || config.cluster.exec_tasks) {
+      if (owner.ensure_runner(strand.get_inner_executor(), config.exec)) {
+        boost::system::error_code ignored;
+        acceptor.close(ignored);
+        return make_error_code(boost::system::errc::io_error);
+      }
+    }
+    std::weak_ptr<impl> weak = shared_from_this();
+    std::lock_guard<std::mutex> lock(owner.mutex);
+    owner.wakers.push_back([weak] {
+      if (auto self = weak.lock()) {
+        boost::asio::post(self->strand, [self] { self->pump(); });
+      }
+    });
+    ++owner.running_masters;
+    running = true;
+    return {};
+  }
+
+  // --- /sim/ control endpoints (detail::control_target) ---
+  fault_settings& control_faults() override { return faults; }
+
+  std::optional<std::string> control_elect(std::optional<std::size_t> index) override {
+    if (election) return election(index);
+    if (index && *index != 0) return "No master " + std::to_string(*index) + " (there is 1)";
+    set_leading(index.has_value(), std::nullopt);
+    return std::nullopt;
+  }
+
+  bool control_remove_agent(const std::string& agent_id) override {
+    bool removed = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      removed = the_cluster.remove_agent(agent_id, sim_clock::now());
+    }
+    pump();
+    return removed;
+  }
+
+  std::vector<call_log_entry> control_calls() override {
+    std::lock_guard<std::mutex> lock(mutex);
+    return calls;
+  }
+
+  void set_leading(bool now_leading, std::optional<std::string> new_leader) {
+    bool was_leading = leading;
+    leading = now_leading;
+    leader = std::move(new_leader);
+    if (was_leading && !leading) drop_streams();
+    if (leading) {
+      advertise();
+      pump();
+    }
+  }
+
   boost::asio::strand<boost::asio::any_io_executor> strand;
   tcp::acceptor acceptor;
   boost::asio::steady_timer cluster_timer;
   std::optional<time_point> armed;
+  bool stopped = false;
   master_config config;
   fault_settings faults;
   bool leading = true;
@@ -378,18 +489,23 @@ struct master::impl : detail::session_owner, std::enable_shared_from_this<master
   std::mutex& mutex;  // the cluster's: guards the_cluster (and calls)
   cluster& the_cluster;
   std::vector<call_log_entry> calls;
+  master::election_handler election;
+  std::atomic<bool> running{false};  // started and not yet stopped
 };
 
 namespace {
-// SUBSCRIBED announces the interval the master actually beats at.
+// SUBSCRIBED announces the interval the master actually beats at; exec mode
+// is the cluster's business too.
 master_config with_heartbeat(master_config config) {
   config.cluster.heartbeat_interval = config.heartbeat_interval;
+  config.cluster.exec_tasks = config.cluster.exec_tasks || config.exec.enabled;
   return config;
 }
 }  // namespace
 
 master::master(boost::asio::any_io_executor executor, master_config config)
-    : impl_(std::make_shared<impl>(std::move(executor), with_heartbeat(std::move(config)), nullptr)) {}
+    : impl_(std::make_shared<impl>(std::move(executor), with_heartbeat(std::move(config)),
+                                   nullptr)) {}
 
 master::master(boost::asio::any_io_executor executor, master_config config,
                std::shared_ptr<shared_cluster> cluster)
@@ -409,6 +525,7 @@ boost::system::error_code master::start() {
   if (!ec) acceptor.listen(boost::asio::socket_base::max_listen_connections, ec);
   if (ec) return ec;
   impl_->bound_port = acceptor.local_endpoint().port();
+  if (auto error = impl_->start_processes()) return error;
 
   boost::asio::dispatch(impl_->strand, [self = impl_] {
     self->accept();
@@ -424,6 +541,15 @@ std::string master::endpoint() const { return impl_->endpoint(); }
 
 void master::stop() {
   boost::asio::dispatch(impl_->strand, [self = impl_] { self->stop(); });
+  if (!impl_->running.exchange(false)) return;
+  // The last master of a cluster takes the agents' processes with it, now
+  // rather than on the strand, so that none outlives this call.
+  std::shared_ptr<detail::process_runner> runner;
+  {
+    std::lock_guard<std::mutex> lock(impl_->shared->mutex);
+    if (--impl_->shared->running_masters == 0) runner = impl_->shared->runner;
+  }
+  if (runner) runner->stop();
 }
 
 void master::set_faults(const fault_settings& faults) {
@@ -431,16 +557,31 @@ void master::set_faults(const fault_settings& faults) {
 }
 
 void master::set_leader(bool leading, std::optional<std::string> leader) {
-  boost::asio::dispatch(impl_->strand, [self = impl_, leading, leader] {
-    bool was_leading = self->leading;
-    self->leading = leading;
-    self->leader = leader;
-    if (was_leading && !leading) self->drop_streams();
-    if (leading) {
-      self->advertise();
-      self->pump();
-    }
-  });
+  boost::asio::dispatch(impl_->strand,
+                        [self = impl_, leading, leader] { self->set_leading(leading, leader); });
+}
+
+void master::set_election_handler(election_handler handler) {
+  boost::asio::dispatch(impl_->strand,
+                        [self = impl_, handler = std::move(handler)] { self->election = handler; });
+}
+
+std::vector<int> master::task_processes() const {
+  std::shared_ptr<detail::process_runner> runner;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    runner = impl_->shared->runner;
+  }
+  return runner ? runner->pids() : std::vector<int>{};
+}
+
+std::string master::work_dir() const {
+  std::shared_ptr<detail::process_runner> runner;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    runner = impl_->shared->runner;
+  }
+  return runner ? runner->work_dir() : std::string();
 }
 
 void master::remove_agent(const std::string& agent_id) {

@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <random>
+#include <sstream>
 
 namespace mesos_http::tool {
 
@@ -26,8 +28,8 @@ double take_seconds(std::vector<std::string>& args, const std::string& name, dou
   return seconds;
 }
 
-long take_number(std::vector<std::string>& args, const std::string& name, long fallback,
-                 long low, long high) {
+long take_number(std::vector<std::string>& args, const std::string& name, long fallback, long low,
+                 long high) {
   auto value = take_option(args, name);
   if (!value) return fallback;
   char* end = nullptr;
@@ -43,9 +45,74 @@ std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
 
+constexpr const char* sim_usage =
+    "usage: mesos-http sim [options]\n"
+    "  --port 5050 --address 127.0.0.1   where to listen (port 0: a free one)\n"
+    "  --masters K                       K masters, the first leads\n"
+    "  --agents N --agent-resources TEXT agents and their resources\n"
+    "  --heartbeat SECONDS               HEARTBEAT interval (15)\n"
+    "  --task-run-time SECONDS           run time of scripted tasks (1)\n"
+    "  --record FILE                     append every event stream to FILE\n"
+    "  --master-id ID                    the master id (default: a random UUID)\n"
+    "  --exec [--work-dir DIR]           run command tasks as local processes;\n"
+    "                                    their stdout is printed as [task ID] lines\n"
+    "faults (every master; change them later with POST /sim/faults):\n"
+    "  --fail-next N --fail-status CODE  answer the next N requests with CODE (503)\n"
+    "  --response-delay SECONDS          delay every answer\n"
+    "  --stop-heartbeats                 send no HEARTBEAT events\n"
+    "  --cut-after-events N              cut each new stream after N events\n"
+    "  --cut-at-byte B                   cut each new stream after B body bytes\n"
+    "  --garbage TEXT                    write TEXT into the next new stream\n"
+    "  --chunk-size N                    re-chunk streams into N-byte chunks\n"
+    "control: GET|POST|DELETE /sim/faults, POST /sim/leader, GET /sim/calls,\n"
+    "         POST /sim/agents/ID/remove (see docs/simulator.md)\n";
+
+std::string random_master_id() {
+  std::random_device device;
+  std::mt19937_64 rng{(static_cast<std::uint64_t>(device()) << 32) ^ device()};
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    auto byte = static_cast<unsigned>(rng() & 0xff);
+    if (i == 6) byte = (byte & 0x0f) | 0x40;  // version 4
+    if (i == 8) byte = (byte & 0x3f) | 0x80;  // RFC 4122 variant
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += hex[byte >> 4];
+    out += hex[byte & 15];
+  }
+  return out;
+}
+
+sim::fault_settings take_faults(std::vector<std::string>& args) {
+  constexpr long most = 2147483647;
+  sim::fault_settings f;
+  f.fail_next_requests = static_cast<unsigned>(take_number(args, "--fail-next", 0, 0, most));
+  f.fail_status = static_cast<unsigned>(take_number(args, "--fail-status", 503, 100, 599));
+  f.response_delay = millis(take_seconds(args, "--response-delay", 0));
+  f.stop_heartbeats = take_flag(args, "--stop-heartbeats");
+  f.cut_stream_after_events =
+      static_cast<unsigned>(take_number(args, "--cut-after-events", 0, 0, most));
+  f.cut_stream_at_byte = static_cast<std::uint64_t>(take_number(args, "--cut-at-byte", 0, 0, most));
+  f.garbage = take_option(args, "--garbage").value_or("");
+  f.chunk_size = static_cast<std::size_t>(take_number(args, "--chunk-size", 0, 0, most));
+  return f;
+}
+
+// --exec: each finished task's stdout, line by line, then how it ended.
+void print_task_output(const sim::task_process_exit& exit) {
+  std::istringstream lines(exit.stdout_text);
+  std::string line;
+  while (std::getline(lines, line)) std::cout << "[task " << exit.task_id << "] " << line << '\n';
+  std::cout << "[task " << exit.task_id << "] command " << exit.status << std::endl;
+}
+
 }  // namespace
 
 int sim_command(std::vector<std::string> args) {
+  if (take_flag(args, "--help") || take_flag(args, "-h")) {
+    std::cout << sim_usage;
+    return ok;
+  }
   sim::master_config config;
   config.port = static_cast<unsigned short>(take_number(args, "--port", 5050, 0, 65535));
   if (auto address = take_option(args, "--address")) config.address = *address;
@@ -56,6 +123,14 @@ int sim_command(std::vector<std::string> args) {
   config.heartbeat_interval = millis(take_seconds(args, "--heartbeat", 15));
   config.cluster.task_run_time = millis(take_seconds(args, "--task-run-time", 1));
   if (auto file = take_option(args, "--record")) config.record_file = *file;
+  config.cluster.master_id = take_option(args, "--master-id").value_or(random_master_id());
+  config.exec.enabled = take_flag(args, "--exec");
+  if (auto dir = take_option(args, "--work-dir")) {
+    if (!config.exec.enabled) throw usage_failure{"--work-dir needs --exec"};
+    config.exec.work_dir = *dir;
+  }
+  if (config.exec.enabled) config.exec.on_exit = print_task_output;
+  sim::fault_settings faults = take_faults(args);
   if (!args.empty()) throw usage_failure{"unexpected argument '" + args.front() + "'"};
 
   config.cluster.agents.assign(static_cast<std::size_t>(agents), sim::agent_config{});
@@ -64,20 +139,26 @@ int sim_command(std::vector<std::string> args) {
   boost::asio::io_context io;
   std::unique_ptr<sim::ensemble> masters;
   try {
-    masters = std::make_unique<sim::ensemble>(io.get_executor(), config,
-                                              static_cast<std::size_t>(count));
+    masters =
+        std::make_unique<sim::ensemble>(io.get_executor(), config, static_cast<std::size_t>(count));
   } catch (const std::exception& e) {  // e.g. --agent-resources that do not parse
     throw usage_failure{e.what()};
   }
   if (auto ec = masters->start()) {
-    std::cerr << "mesos-http sim: cannot listen on " << config.address << ":" << config.port
-              << ": " << ec.message() << '\n';
+    std::cerr << "mesos-http sim: cannot start on " << config.address << ":" << config.port << ": "
+              << ec.message() << '\n';
     return bad_input;
   }
+  for (std::size_t i = 0; i < masters->size(); ++i) masters->at(i).set_faults(faults);
   auto endpoints = masters->endpoints();
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
     std::cout << "mesos-http sim: master listening on http://" << endpoints[i]
               << (i == 0 ? " (leader)" : "") << '\n';
+  }
+  std::cout << "mesos-http sim: master id " << config.cluster.master_id << '\n';
+  if (config.exec.enabled) {
+    std::cout << "mesos-http sim: running command tasks in " << masters->at(0).work_dir()
+              << (config.exec.work_dir.empty() ? " (removed on exit)" : "") << '\n';
   }
   std::cout << "mesos-http sim: " << agents << " agent(s); Ctrl-C to stop" << std::endl;
 

@@ -93,6 +93,47 @@ struct cluster_config {
   std::string master_ip = "127.0.0.1";
   unsigned short master_port = 5050;
   std::string master_version = "1.11.1";
+  /// Run command tasks for real instead of following their script: a task
+  /// that uses the command executor and has a `command` gets TASK_STARTING,
+  /// then the cluster asks for a process (`take_process_actions`) and
+  /// reports what the caller tells it (`process_started`, `process_failed`,
+  /// `process_exited`). Task groups and custom executors stay scripted.
+  /// `sim::master` does the process work when `master_config::exec` is on.
+  bool exec_tasks = false;
+};
+
+/// A request for a real process, made by a cluster with
+/// `cluster_config::exec_tasks` (see `cluster::take_process_actions`).
+struct process_action {
+  enum class kind {
+    /// Run `command` for the task. Answer with `cluster::process_started`
+    /// or `cluster::process_failed`, and later `cluster::process_exited`.
+    start,
+    /// Kill the task: SIGTERM to its process group, SIGKILL once
+    /// `grace_period` has passed. A second kill may only shorten a pending
+    /// escalation, never extend it (as Mesos's command executor does).
+    kill,
+    /// The task is gone from the cluster (agent removed, framework removed):
+    /// SIGKILL the process group now. Its exit is still worth reporting but
+    /// changes nothing.
+    destroy,
+  };
+  kind what = kind::start;
+  /// Names this process in every report; never reused by a cluster.
+  std::uint64_t process = 0;
+  std::string framework_id;
+  std::string agent_id;
+  std::string executor_id;
+  std::string task_id;
+  /// The task's container id (a UUID), for the sandbox path.
+  std::string container_id;
+  /// The role the task's resources are allocated to.
+  std::string role;
+  /// `start`: the task's CommandInfo (shell or argv, environment).
+  mesos::v1::CommandInfo command;
+  /// `kill`: time between SIGTERM and SIGKILL (KillPolicy of the KILL call,
+  /// else of the TaskInfo, else 3 s).
+  duration grace_period{};
 };
 
 /// An event for one framework's subscription stream, or the end of it.
@@ -176,6 +217,29 @@ class cluster {
   /// TASK_GONE for PARTITION_AWARE frameworks, its offers are rescinded, a
   /// FAILURE event names it).
   bool remove_agent(const std::string& agent_id, time_point now);
+
+  /// Exec mode (`cluster_config::exec_tasks`): removes and returns the
+  /// queued process actions, in order. Apply them in that order.
+  std::vector<process_action> take_process_actions();
+
+  /// Exec mode: the process of a `start` action runs as `pid`; the task
+  /// becomes TASK_RUNNING (unless a kill is already under way).
+  void process_started(std::uint64_t process, int pid, time_point now);
+
+  /// Exec mode: the process of a `start` action could not be started
+  /// (`error` says why); the task fails with REASON_CONTAINER_LAUNCH_FAILED.
+  void process_failed(std::uint64_t process, const std::string& error, time_point now);
+
+  /// Exec mode: the process ended with `wait_status` (as from waitpid).
+  /// Exit code 0 gives TASK_FINISHED, anything else TASK_KILLED after a
+  /// kill and TASK_FAILED otherwise, with the command executor's message
+  /// ("Command exited with status 3", "Command terminated with signal
+  /// Terminated"). Reports for unknown or finished processes are ignored.
+  void process_exited(std::uint64_t process, int wait_status, time_point now);
+
+  /// The `FrameworkInfo.principal` of a known framework ("" if none or
+  /// unknown), for the master's principal check.
+  std::string framework_principal(const std::string& framework_id) const;
 
   /// The state as JSON text for `GET /state`: frameworks, tasks and their
   /// states (`tasks`: known to the master; `completed_tasks`: the last 1000

@@ -8,14 +8,17 @@
 // leader at any time: the old leader drops its subscription streams abruptly
 // (as a dying Mesos master does) and frameworks must subscribe again to the
 // new one, which knows their tasks (the agents "re-registered").
+// `POST /sim/leader` on any master calls `elect()` as well.
 //
-// Threading: as `sim::master`.
+// Threading: as `sim::master`; `elect` and `leader` may be called from any
+// thread. Destroy the ensemble before its executor's execution context.
 #ifndef MESOS_HTTP_SIM_ENSEMBLE_HPP
 #define MESOS_HTTP_SIM_ENSEMBLE_HPP
 
 #include <mesos_http/sim/master.hpp>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,15 +30,19 @@ class ensemble {
  public:
   /// `count` masters configured like `base` (ports as in the file comment).
   ensemble(boost::asio::any_io_executor executor, const master_config& base, std::size_t count);
+  ~ensemble();
+  ensemble(const ensemble&) = delete;
+  ensemble& operator=(const ensemble&) = delete;
 
   /// Starts every master; master 0 leads. Returns the first failure.
   boost::system::error_code start();
 
   /// Makes master `leader` the leader, or leaves the ensemble without one.
+  /// An index out of range changes nothing.
   void elect(std::optional<std::size_t> leader);
 
   /// The current leader's index, if any.
-  std::optional<std::size_t> leader() const { return leader_; }
+  std::optional<std::size_t> leader() const;
 
   /// Master `i`.
   master& at(std::size_t i) { return *masters_.at(i); }
@@ -48,8 +55,16 @@ class ensemble {
   void stop();
 
  private:
+  // What the masters' election handlers reach; cut when the ensemble goes.
+  struct control {
+    std::mutex mutex;
+    ensemble* owner = nullptr;
+  };
+  void elect_locked(std::optional<std::size_t> leader);
+
   std::vector<std::unique_ptr<master>> masters_;
-  std::optional<std::size_t> leader_;
+  std::optional<std::size_t> leader_;  // guarded by control_->mutex
+  std::shared_ptr<control> control_;
 };
 
 }  // namespace mesos_http::sim

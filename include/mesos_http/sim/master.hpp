@@ -5,6 +5,8 @@
 //   POST /api/v1/scheduler and /master/api/v1/scheduler   the Scheduler API
 //   GET  /state                                           the cluster as JSON
 //   GET  /redirect and /master/redirect                   307 to the leader
+//   /sim/faults, /sim/leader, /sim/agents/<id>/remove, /sim/calls
+//                                 control endpoints (docs/simulator.md)
 // Requests are checked exactly as Mesos checks them (see
 // <mesos_http/sim/scheduler_endpoint.hpp>); SUBSCRIBE answers 200 with a
 // chunked RecordIO event stream, one record per chunk, in the content type
@@ -12,14 +14,17 @@
 // then every `heartbeat_interval`. The cluster behind it is a
 // `sim::cluster`.
 //
-// Faults can be injected at any time (`set_faults`) to test how a framework
-// copes with a broken master: see `fault_settings`.
+// Faults can be injected at any time (`set_faults`, or `POST /sim/faults`)
+// to test how a framework copes with a broken master: see `fault_settings`.
+// With `master_config::exec` command tasks run as real processes.
 //
 // Threading: the master runs on the executor it is given, inside its own
 // strand; every public member function may be called from any thread.
 // Lifetime: `stop()` (or destruction) closes the listener and every
 // connection; the executor's `run()` then returns once nothing else is
-// pending.
+// pending. In exec mode, `stop()` of the last running master of a cluster
+// kills and reaps every task process before it returns. Destroy masters
+// before their executor's execution context.
 #ifndef MESOS_HTTP_SIM_MASTER_HPP
 #define MESOS_HTTP_SIM_MASTER_HPP
 
@@ -30,6 +35,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -74,6 +80,51 @@ struct call_log_entry {
   unsigned status = 0;
 };
 
+/// What an exec-mode task's process left behind (see `exec_settings`).
+struct task_process_exit {
+  std::string framework_id;
+  std::string task_id;
+  /// The task's sandbox directory (it holds the `stdout` and `stderr` files).
+  std::string sandbox;
+  int pid = 0;
+  /// The process's raw wait status and its text as Mesos's command executor
+  /// words it after "Command " ("exited with status 3", "terminated with
+  /// signal Killed").
+  int wait_status = 0;
+  std::string status;
+  /// The first 64 KiB of what the process wrote to stdout.
+  std::string stdout_text;
+};
+
+/// Running command tasks as real local processes (`mesos-http sim --exec`).
+///
+/// A task launched with the command executor and a `command` runs as a child
+/// process of the simulator: `/bin/sh -c <value>` when `shell` is true (the
+/// default), else `<value>` (looked up in PATH) with `arguments` as argv. It
+/// runs in its own process group, in a sandbox directory
+/// `<work_dir>/agents/<agent id>/frameworks/<framework id>/executors/<executor id>/runs/<container
+/// id>` that is also its working directory, with stdout and stderr in the files `stdout` and
+/// `stderr` there and stdin from /dev/null. Its environment is the simulator's plus
+/// MESOS_FRAMEWORK_ID, MESOS_EXECUTOR_ID, MESOS_SLAVE_ID, MESOS_AGENT_ID, MESOS_TASK_ID,
+/// MESOS_DIRECTORY, MESOS_SANDBOX, MESOS_ALLOCATION_ROLE and then the CommandInfo's environment
+/// variables. Updates follow the command executor: TASK_STARTING, TASK_RUNNING once spawned, then
+/// TASK_FINISHED (exit 0), TASK_KILLED (after a KILL) or TASK_FAILED, with "Command exited with
+/// status N" / "Command terminated with signal <name>". KILL sends SIGTERM to the process group and
+/// SIGKILL after the kill policy's grace period (3 s by default). When the task's main process
+/// ends, whatever is left of its process group is killed. Stopping the (last) master, removing an
+/// agent or a framework kills and reaps the processes concerned; none outlives the simulator.
+struct exec_settings {
+  /// Run command tasks as processes (sets `cluster_config::exec_tasks`).
+  bool enabled = false;
+  /// Where the sandboxes go. Empty: a fresh directory
+  /// `$TMPDIR/mesos-http-sim-XXXXXX`, removed when the cluster goes away;
+  /// a given directory is created if needed and kept.
+  std::string work_dir;
+  /// Called once per process that ended (not for those killed by `stop()`),
+  /// from a thread running the master's executor, outside every lock.
+  std::function<void(const task_process_exit&)> on_exit;
+};
+
 /// Configuration of a simulated master.
 struct master_config {
   /// Address and port to listen on; port 0 picks a free port.
@@ -91,6 +142,9 @@ struct master_config {
   /// If set, the raw RecordIO event stream (the bodies of all subscription
   /// streams, without HTTP chunk framing) is appended to this file.
   std::string record_file;
+  /// Real processes for command tasks; off by default (tasks follow their
+  /// scripts, see `cluster_config`).
+  exec_settings exec;
 };
 
 /// A cluster shared by several masters (see `sim::ensemble`): only the
@@ -140,6 +194,22 @@ class master {
 
   /// Fault injection: an agent is lost (see `cluster::remove_agent`).
   void remove_agent(const std::string& agent_id);
+
+  /// What `POST /sim/leader` with `{"leader": K}` (or `null`) does: returns
+  /// an error text for a 400 answer, or nothing once the leadership is
+  /// changed. Called on the master's strand. Without a handler a lone master
+  /// treats 0 as "lead" and null as "no leader elected"; `sim::ensemble`
+  /// installs one that calls its `elect`. An empty function restores the
+  /// default.
+  using election_handler =
+      std::function<std::optional<std::string>(std::optional<std::size_t> leader)>;
+  void set_election_handler(election_handler handler);
+
+  /// Exec mode: the pids of the task processes still running (each leads
+  /// its own process group), and the directory holding the sandboxes. Empty
+  /// when exec mode is off or before `start()`.
+  std::vector<int> task_processes() const;
+  std::string work_dir() const;
 
   /// Every request handled so far, in order.
   std::vector<call_log_entry> call_log() const;
