@@ -14,7 +14,9 @@
 #include <condition_variable>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,12 +99,21 @@ class recording_client {
   }
   /// Sends `call` and waits for its completion.
   std::pair<boost::system::error_code, diagnostics> call(sched::Call call) {
-    std::promise<std::pair<boost::system::error_code, diagnostics>> done;
-    auto result = done.get_future();
-    client_->async_send(std::move(call), [&done](boost::system::error_code ec, diagnostics diag) {
-      done.set_value({ec, std::move(diag)});
+    auto result = call_from_any_thread(std::move(call));
+    REQUIRE(result);
+    return *result;
+  }
+
+  /// Like `call`, without Catch assertions (they are not thread-safe):
+  /// empty when no completion came within `patience`.
+  std::optional<std::pair<boost::system::error_code, diagnostics>> call_from_any_thread(
+      sched::Call call) {
+    auto done = std::make_shared<std::promise<std::pair<boost::system::error_code, diagnostics>>>();
+    auto result = done->get_future();
+    client_->async_send(std::move(call), [done](boost::system::error_code ec, diagnostics diag) {
+      done->set_value({ec, std::move(diag)});
     });
-    REQUIRE(result.wait_for(patience) == std::future_status::ready);
+    if (result.wait_for(patience) != std::future_status::ready) return std::nullopt;
     return result.get();
   }
 
