@@ -180,12 +180,7 @@ void scheduler::impl::stop() {
 
 void scheduler::impl::publish_notices() {
   if (!fsm) return;
-  {
-    std::lock_guard<std::mutex> lock(state_mutex);
-    subscribed = fsm->subscribed();
-    known_framework_id = fsm->framework_id();
-    if (!fsm->final_diagnostics().empty()) last_error = fsm->final_diagnostics();
-  }
+  refresh_snapshot();
   if (fsm->subscribed() && calls_generation != fsm->generation()) {
     calls_generation = fsm->generation();
     io::call_channel_settings s;
@@ -197,30 +192,62 @@ void scheduler::impl::publish_notices() {
     s.max_redirects = config.max_redirects;
     s.tls = tls ? &*tls : nullptr;
     s.verify_peer = config.tls.verify_peer;
+    s.bytes_sent_total = bytes_out;
     s.stream_id = [weak = weak_from_this()]() -> std::string {
       auto self = weak.lock();
       return self && self->fsm ? self->fsm->stream_id() : std::string();
     };
     calls = std::make_shared<io::call_channel>(strand, std::move(s));
   }
-  with_metrics([&](scheduler_metrics& m) { m.redirects = fsm->redirects(); });
-  for (auto& notice : fsm->take_notices()) deliver(std::move(notice));
+  fsm->drain_notices([this](const detail::subscription_notice& n) { deliver(n); });
 }
 
-void scheduler::impl::deliver(detail::subscription_notice notice) {
+// Copies what other threads may read (subscribed, framework id, last error)
+// under the lock, but only when the subscription changed: not per event.
+void scheduler::impl::refresh_snapshot() {
+  if (published_generation == fsm->generation() && published_subscribed == fsm->subscribed() &&
+      published_stopped == fsm->stopped() && published_reconnects == fsm->reconnects()) {
+    return;
+  }
+  published_generation = fsm->generation();
+  published_subscribed = fsm->subscribed();
+  published_stopped = fsm->stopped();
+  published_reconnects = fsm->reconnects();
+  {
+    std::lock_guard<std::mutex> lock(state_mutex);
+    subscribed = fsm->subscribed();
+    known_framework_id = fsm->framework_id();
+    if (!fsm->final_diagnostics().empty()) last_error = fsm->final_diagnostics();
+  }
+  with_metrics([&](scheduler_metrics& m) { m.redirects = fsm->redirects(); });
+}
+
+void scheduler::impl::count_event(const Event& event) {
+  auto type = static_cast<std::size_t>(event.type());
+  if (type < type_slots) {
+    event_counts[type].fetch_add(1, std::memory_order_relaxed);
+  } else {
+    with_metrics([&](scheduler_metrics& m) {
+      ++m.events_by_type["UNKNOWN(" + std::to_string(type) + ")"];
+    });
+  }
+  if (event.type() == Event::SUBSCRIBED ||
+      (event.type() == Event::UPDATE && event.update().status().has_uuid())) {
+    with_metrics([&](scheduler_metrics& m) {
+      if (event.type() == Event::SUBSCRIBED) ++m.subscriptions;
+      else ++m.outstanding_acknowledgements;
+    });
+  }
+}
+
+void scheduler::impl::deliver(const detail::subscription_notice& notice) {
   using kind = detail::subscription_notice::kind;
-  with_metrics([&](scheduler_metrics& m) {
-    if (notice.what == kind::event) {
-      ++m.events_by_type[Event::Type_Name(notice.event.type())];
-      if (notice.event.type() == Event::SUBSCRIBED) ++m.subscriptions;
-      if (notice.event.type() == Event::UPDATE && notice.event.update().status().has_uuid()) {
-        ++m.outstanding_acknowledgements;
-      }
-    } else if (notice.what == kind::disconnected && notice.ec != error::stopped) {
-      ++m.reconnects_by_reason[notice.ec.message()];
+  if (notice.what == kind::event) {
+    count_event(notice.event);
+  } else if (notice.what == kind::disconnected) {
+    if (notice.ec != error::stopped) {
+      with_metrics([&](scheduler_metrics& m) { ++m.reconnects_by_reason[notice.ec.message()]; });
     }
-  });
-  if (notice.what == kind::disconnected) {
     log->log(log_level::warning, "disconnected: " + notice.diag.message());
   }
   auto run_callbacks = [this](const detail::subscription_notice& n) {
@@ -239,7 +266,8 @@ void scheduler::impl::deliver(detail::subscription_notice notice) {
     }
   };
   if (callbacks_inline) return run_callbacks(notice);
-  asio::post(callback_strand, [self = shared_from_this(), n = std::move(notice), run_callbacks]() {
+  // The notice's slot is reused: the other executor gets a copy.
+  asio::post(callback_strand, [self = shared_from_this(), n = notice, run_callbacks]() {
     run_callbacks(n);
   });
 }
@@ -304,33 +332,49 @@ void scheduler::impl::send(Call call, asio::any_completion_handler<send_signatur
     with_metrics([](scheduler_metrics& m) { ++m.call_failures_by_reason["encode"]; });
     return complete_later(std::move(handler), strand, ec, diag);
   }
-  with_metrics([&](scheduler_metrics& m) { ++m.calls_by_type[Call::Type_Name(type)]; });
-  auto shared = std::make_shared<asio::any_completion_handler<send_signature>>(std::move(handler));
-  std::string uuid = type == Call::ACKNOWLEDGE ? call.acknowledge().uuid() : std::string();
-  std::string token = config.auth ? config.auth->bearer_token : std::string();
-  calls->send(std::move(body), [this, self = shared_from_this(), type, shared, uuid, token](
-                                   boost::system::error_code ec,
-                                   const detail::http_response_head& head) {
-    // A bearer token that expired while subscribed: Mesos authenticates each
-    // request, so the stream lives on but calls get 401. Refresh once per
-    // expired token (pipelined calls share it); this call still fails with
-    // `unauthorized`, later calls and resubscriptions carry the new token.
-    if (!ec && head.status == 401 && config.auth && config.auth->refresh_token &&
-        config.auth->bearer_token == token) {
-      config.auth->bearer_token = config.auth->refresh_token();
-      std::string value = "Bearer " + config.auth->bearer_token;
-      if (calls) calls->set_authorization(value);
-      if (fsm) fsm->set_authorization(value);
-      log->log(log_level::info, "bearer token refreshed after a call's 401");
-    }
-    if (!ec && (head.status == 202 || head.status == 200) && type == Call::ACKNOWLEDGE) {
-      with_metrics([](scheduler_metrics& m) {
-        ++m.acknowledgements_sent;
-        if (m.outstanding_acknowledgements > 0) --m.outstanding_acknowledgements;
-      });
-    }
-    on_call_answer(type, ec, head, std::move(*shared));
+  if (static_cast<std::size_t>(type) < type_slots) {
+    call_counts[static_cast<std::size_t>(type)].fetch_add(1, std::memory_order_relaxed);
+  }
+  // One allocation per call holds everything its answer needs; the
+  // std::function then captures a single shared_ptr (small-buffer sized).
+  struct pending {
+    std::shared_ptr<impl> self;
+    asio::any_completion_handler<send_signature> handler;
+    Call::Type type;
+    std::string token;  // the bearer token the call left with
+  };
+  auto op = std::make_shared<pending>(
+      pending{shared_from_this(), std::move(handler), type,
+              config.auth ? config.auth->bearer_token : std::string()});
+  calls->send(std::move(body), [op](boost::system::error_code ec,
+                                    const detail::http_response_head& head) {
+    op->self->on_call_done(op->type, op->token, ec, head, std::move(op->handler));
   });
+}
+
+void scheduler::impl::on_call_done(Call::Type type, const std::string& token,
+                                   const boost::system::error_code& ec,
+                                   const detail::http_response_head& head,
+                                   asio::any_completion_handler<send_signature> handler) {
+  // A bearer token that expired while subscribed: Mesos authenticates each
+  // request, so the stream lives on but calls get 401. Refresh once per
+  // expired token (pipelined calls share it); this call still fails with
+  // `unauthorized`, later calls and resubscriptions carry the new token.
+  if (!ec && head.status == 401 && config.auth && config.auth->refresh_token &&
+      config.auth->bearer_token == token) {
+    config.auth->bearer_token = config.auth->refresh_token();
+    std::string value = "Bearer " + config.auth->bearer_token;
+    if (calls) calls->set_authorization(value);
+    if (fsm) fsm->set_authorization(value);
+    log->log(log_level::info, "bearer token refreshed after a call's 401");
+  }
+  if (!ec && (head.status == 202 || head.status == 200) && type == Call::ACKNOWLEDGE) {
+    with_metrics([](scheduler_metrics& m) {
+      ++m.acknowledgements_sent;
+      if (m.outstanding_acknowledgements > 0) --m.outstanding_acknowledgements;
+    });
+  }
+  on_call_answer(type, ec, head, std::move(handler));
 }
 
 void scheduler::impl::on_call_answer(Call::Type type, const boost::system::error_code& transport_ec,
@@ -443,6 +487,18 @@ diagnostics scheduler::last_error() const {
 scheduler_metrics scheduler::metrics() const {
   scheduler_metrics copy;
   impl_->with_metrics([&](scheduler_metrics& m) { copy = m; });
+  for (std::size_t i = 0; i < impl::type_slots; ++i) {
+    if (auto n = impl_->event_counts[i].load(std::memory_order_relaxed)) {
+      const auto& name = Event::Type_Name(static_cast<Event::Type>(i));
+      copy.events_by_type[name.empty() ? "UNKNOWN(" + std::to_string(i) + ")" : name] += n;
+    }
+    if (auto n = impl_->call_counts[i].load(std::memory_order_relaxed)) {
+      const auto& name = Call::Type_Name(static_cast<Call::Type>(i));
+      copy.calls_by_type[name.empty() ? "UNKNOWN(" + std::to_string(i) + ")" : name] += n;
+    }
+  }
+  copy.bytes_received = impl_->bytes_in.load(std::memory_order_relaxed);
+  copy.bytes_sent = impl_->bytes_out->load(std::memory_order_relaxed);
   auto last = impl_->last_byte.load(std::memory_order_relaxed);
   if (is_subscribed() && last != 0) {
     auto age = impl::clock::now() - impl::clock::time_point(impl::clock::duration(last));

@@ -15,6 +15,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include <array>
 #include <atomic>
 #include <mutex>
 
@@ -45,11 +46,16 @@ struct scheduler::impl : std::enable_shared_from_this<impl> {
   // --- calls (scheduler.cpp) ---
   void send(mesos::v1::scheduler::Call call,
             boost::asio::any_completion_handler<send_signature> handler);
+  void on_call_done(mesos::v1::scheduler::Call::Type type, const std::string& token,
+                    const boost::system::error_code& ec, const detail::http_response_head& head,
+                    boost::asio::any_completion_handler<send_signature> handler);
   void on_call_answer(mesos::v1::scheduler::Call::Type type, const boost::system::error_code& ec,
                       const detail::http_response_head& head,
                       boost::asio::any_completion_handler<send_signature> handler);
   void reset_calls(const boost::system::error_code& reason);
-  void deliver(detail::subscription_notice notice);
+  void deliver(const detail::subscription_notice& notice);
+  void count_event(const mesos::v1::scheduler::Event& event);
+  void refresh_snapshot();
   void dispatch_event(const mesos::v1::scheduler::Event& event);
   void acknowledge_after_callback(const mesos::v1::scheduler::Event& event);
 
@@ -92,7 +98,20 @@ struct scheduler::impl : std::enable_shared_from_this<impl> {
   diagnostics last_error;
   std::atomic<clock::rep> last_byte{0};
   std::mutex metrics_mutex;
-  scheduler_metrics counters;
+  scheduler_metrics counters;  // the rarely changing ones
+  // Per-event and per-call counters without a lock, indexed by type number
+  // (types beyond the table are counted under the mutex).
+  static constexpr std::size_t type_slots = 64;
+  std::array<std::atomic<std::uint64_t>, type_slots> event_counts{};
+  std::array<std::atomic<std::uint64_t>, type_slots> call_counts{};
+  std::atomic<std::uint64_t> bytes_in{0};
+  std::shared_ptr<std::atomic<std::uint64_t>> bytes_out =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
+  // What publish_notices() last copied into the thread-safe snapshot.
+  std::uint64_t published_generation = 0;
+  std::uint64_t published_reconnects = ~std::uint64_t(0);
+  bool published_subscribed = false;
+  bool published_stopped = false;
 };
 
 }  // namespace mesos_http

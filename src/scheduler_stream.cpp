@@ -65,7 +65,7 @@ void scheduler::impl::open_stream() {
                                                                       ec.message(),
                                                               clock::now()));
                         }
-                        with_metrics([n](scheduler_metrics& m) { m.bytes_sent += n; });
+                        *bytes_out += n;
                         read_stream();
                       });
   });
@@ -92,7 +92,7 @@ void scheduler::impl::read_stream() {
     }
     stream_buffer.commit(n);
     last_byte.store(now.time_since_epoch().count(), std::memory_order_relaxed);
-    with_metrics([n](scheduler_metrics& m) { m.bytes_received += n; });
+    bytes_in.fetch_add(n, std::memory_order_relaxed);
     on_stream_bytes(n);
   });
 }

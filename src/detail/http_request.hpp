@@ -20,13 +20,19 @@ struct post_headers {
   std::string_view stream_id;       ///< Mesos-Stream-Id, "" for none
   std::string_view authorization;   ///< Authorization value, "" for none
   std::string_view user_agent;
+  std::string_view host;            ///< Host value; `to.host_header()` when ""
 };
 
 /// Appends `POST target` with `body` to `out`.
 inline void append_post(std::string& out, const url& to, const post_headers& h,
                         std::string_view body) {
   out.append("POST ").append(to.target).append(" HTTP/1.1\r\nHost: ");
-  out.append(to.host_header()).append("\r\nContent-Type: ");
+  if (h.host.empty()) {
+    out.append(to.host_header());
+  } else {
+    out.append(h.host);
+  }
+  out.append("\r\nContent-Type: ");
   out.append(media_type(h.content)).append("\r\n");
   if (h.accept) out.append("Accept: ").append(media_type(h.content)).append("\r\n");
   if (!h.stream_id.empty()) out.append("Mesos-Stream-Id: ").append(h.stream_id).append("\r\n");

@@ -147,7 +147,7 @@ decision subscription_fsm::on_ok(const http_response_head& head,
   stream_id_ = head.stream_id;
   stream_open_ = true;
   last_byte_ = now;
-  notices_.push_back({subscription_notice::kind::connected, {}, {}, {}});
+  add_notice(subscription_notice::kind::connected);
   return streaming(now);
 }
 
@@ -183,20 +183,24 @@ decision subscription_fsm::on_body(std::string_view bytes, steady_clock::time_po
   return streaming(now);
 }
 
+// Events are decoded into reused notice slots: a fresh Event per record
+// (and its destruction) cost more than the decoding itself.
 decision subscription_fsm::on_record(std::string_view record, steady_clock::time_point now) {
-  subscription_notice notice;
-  diagnostics diag;
-  if (auto ec = codec_.decode(record, notice.event, diag)) {
-    return retry_later(ec, "undecodable event: " + diag.message(), false, now);
+  subscription_notice& notice = add_notice(subscription_notice::kind::event);
+  if (auto ec = codec_.decode(record, notice.event, notice.diag)) {
+    std::string detail = "undecodable event: " + notice.diag.message();
+    --notice_count_;  // not an event after all
+    return retry_later(ec, std::move(detail), false, now);
   }
+  notice.diag.clear();
   const Event& event = notice.event;
   if (event.type() == Event::ERROR) {
     std::string text = event.error().message();
-    notices_.push_back(std::move(notice));
     return finish(error::framework_error, text, nullptr, now);
   }
   if (state_ == state::awaiting_subscribed) {
     if (event.type() != Event::SUBSCRIBED) {
+      --notice_count_;
       return retry_later(error::protocol_violation,
                          "first event is not SUBSCRIBED", false, now);
     }
@@ -206,7 +210,6 @@ decision subscription_fsm::on_record(std::string_view record, steady_clock::time
     backoff_.connected(now);
     redirects_chain_.start(target_);
   }
-  notices_.push_back(std::move(notice));
   return {step::stream, silence_deadline()};
 }
 
@@ -261,8 +264,18 @@ decision subscription_fsm::stop(steady_clock::time_point now) {
 
 std::deque<subscription_notice> subscription_fsm::take_notices() {
   std::deque<subscription_notice> out;
-  out.swap(notices_);
+  drain_notices([&](subscription_notice& n) { out.push_back(n); });
   return out;
+}
+
+subscription_notice& subscription_fsm::add_notice(subscription_notice::kind what) {
+  if (notice_count_ == notices_.size()) notices_.emplace_back();
+  subscription_notice& slot = notices_[notice_count_++];
+  slot.what = what;
+  slot.ec = {};
+  slot.diag.clear();
+  if (what != subscription_notice::kind::event) slot.event.Clear();
+  return slot;
 }
 
 // Every failure funnels here: tell the application if a stream was open,
@@ -305,11 +318,9 @@ decision subscription_fsm::finish(const boost::system::error_code& ec, std::stri
 void subscription_fsm::note_disconnected(const boost::system::error_code& ec,
                                          const std::string& detail) {
   if (!stream_open_) return;
-  subscription_notice notice;
-  notice.what = subscription_notice::kind::disconnected;
+  subscription_notice& notice = add_notice(subscription_notice::kind::disconnected);
   notice.ec = ec;
   notice.diag.set_message(detail);
-  notices_.push_back(std::move(notice));
 }
 
 decision subscription_fsm::streaming(steady_clock::time_point /*now*/) const {

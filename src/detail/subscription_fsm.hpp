@@ -119,8 +119,18 @@ class subscription_fsm {
                      const std::string& detail, steady_clock::time_point now);
   decision stop(steady_clock::time_point now);
 
-  /// Notices produced since the last call, oldest first.
+  /// Notices produced since the last call, oldest first (copies; for tests).
   std::deque<subscription_notice> take_notices();
+
+  /// Calls `f(subscription_notice&)` for each notice produced since the
+  /// last drain, oldest first, then forgets them. The slots are reused by
+  /// later notices, so `f` must not keep references, and must not call
+  /// into the machine.
+  template <class F>
+  void drain_notices(F&& f) {
+    for (std::size_t i = 0; i < notice_count_; ++i) f(notices_[i]);
+    notice_count_ = 0;
+  }
 
   const url& target() const noexcept { return target_; }
   /// The HTTP/1.1 SUBSCRIBE request for `target()`.
@@ -183,7 +193,10 @@ class subscription_fsm {
   std::uint64_t reconnects_ = 0;
   bool stream_open_ = false;
   bool credentials_stale_ = false;
-  std::deque<subscription_notice> notices_;
+  subscription_notice& add_notice(subscription_notice::kind what);
+
+  std::vector<subscription_notice> notices_;  // slots, reused
+  std::size_t notice_count_ = 0;
   boost::system::error_code final_ec_;
   diagnostics final_diag_;
 };

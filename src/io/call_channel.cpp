@@ -48,6 +48,8 @@ void call_channel::write_queued() {
   headers.stream_id = stream_id;
   headers.authorization = settings_.authorization;
   headers.user_agent = settings_.user_agent;
+  std::string host = settings_.target.host_header();
+  headers.host = host;
   while (!queue_.empty()) {
     detail::append_post(write_buffer_, settings_.target, headers, queue_.front().body);
     in_flight_.push_back(std::move(queue_.front()));
@@ -62,6 +64,7 @@ void call_channel::write_queued() {
                        writing_ = false;
                        if (ec) return fail_all(ec, true);
                        bytes_sent_ += n;
+                       if (settings_.bytes_sent_total) *settings_.bytes_sent_total += n;
                        write_queued();
                      });
 }

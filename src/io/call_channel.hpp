@@ -22,6 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -41,6 +42,8 @@ struct call_channel_settings {
   bool verify_peer = true;
   /// Current Mesos-Stream-Id ("" to send none).
   std::function<std::string()> stream_id;
+  /// Also counts the bytes written here (shared with the owner's metrics).
+  std::shared_ptr<std::atomic<std::uint64_t>> bytes_sent_total;
 };
 
 class call_channel : public std::enable_shared_from_this<call_channel> {
