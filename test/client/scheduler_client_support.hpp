@@ -123,6 +123,11 @@ class recording_client {
   std::vector<boost::system::error_code> disconnect_reasons_;
   std::optional<boost::system::error_code> run_result_;
 
+  std::vector<sched::Event> events_copy() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return events_;
+  }
+
   sched::Event last(sched::Event::Type type) {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
