@@ -231,6 +231,7 @@ void scheduler::impl::count_event(const Event& event) {
       ++m.events_by_type["UNKNOWN(" + std::to_string(type) + ")"];
     });
   }
+  if (event.type() == Event::SUBSCRIBED) failed_attempts = 0;
   if (event.type() == Event::SUBSCRIBED ||
       (event.type() == Event::UPDATE && event.update().status().has_uuid())) {
     with_metrics([&](scheduler_metrics& m) {

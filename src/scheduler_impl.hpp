@@ -41,6 +41,7 @@ struct scheduler::impl : std::enable_shared_from_this<impl> {
   void on_stream_bytes(std::size_t n);
   void close_stream();
   void arm_timer(clock::time_point deadline);
+  void note_failed_attempt(clock::time_point retry_at);
   void publish_notices();
 
   // --- calls (scheduler.cpp) ---
@@ -89,6 +90,7 @@ struct scheduler::impl : std::enable_shared_from_this<impl> {
   // optional: Boost 1.81's any_completion_handler move-assignment recurses.
   std::optional<boost::asio::any_completion_handler<run_signature>> run_handler;
   bool running = false;
+  std::uint64_t failed_attempts = 0;  // in a row; reset by SUBSCRIBED
   std::atomic<bool> detached{false};  // the public object is gone: no callbacks
 
   // Readable from any thread.

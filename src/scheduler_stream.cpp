@@ -23,6 +23,7 @@ void scheduler::impl::apply(detail::decision d) {
     case step::wait:
       close_stream();
       reset_calls(make_error_code(error::not_subscribed));
+      note_failed_attempt(d.deadline);
       break;
     case step::stop:
       close_stream();
@@ -34,6 +35,18 @@ void scheduler::impl::apply(detail::decision d) {
   }
   publish_notices();
   arm_timer(d.deadline);
+}
+
+// A failing master (bad CA, refused connection, 503s) must show up in the
+// log at the default level, without flooding it: attempts 1, 2, 4, 8, ...
+// of a run of failures are logged.
+void scheduler::impl::note_failed_attempt(clock::time_point retry_at) {
+  ++failed_attempts;
+  if ((failed_attempts & (failed_attempts - 1)) != 0) return;
+  auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at - clock::now());
+  log->log(log_level::warning, "attempt " + std::to_string(failed_attempts) +
+                                   " failed: " + fsm->final_diagnostics().message() +
+                                   "; retrying in " + std::to_string(delay.count()) + " ms");
 }
 
 void scheduler::impl::open_stream() {

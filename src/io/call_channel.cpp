@@ -97,9 +97,11 @@ void call_channel::on_read(std::size_t) {
       continue;
     }
     auto head = std::move(parser_->head());
+    const bool keep_alive = parser_->keep_alive();
     parser_.emplace();
     on_answer(std::move(head));
     if (id != conn_id_) return;  // the answer closed or re-targeted the channel
+    if (!keep_alive) return reopen();
   }
   read();
 }
@@ -130,7 +132,13 @@ void call_channel::on_redirect(const std::string& location) {
     settings_.target = *next;
     ++redirects_;
   }
-  // Everything unanswered goes back, in order, ahead of newer calls.
+  reopen();  // everything unanswered goes again, in order, to the new target
+}
+
+// The server said `Connection: close` (a proxy may): nothing more will be
+// answered on this connection, and nothing written after that answer was
+// processed, so the unanswered calls go out again on a new connection.
+void call_channel::reopen() {
   while (!in_flight_.empty()) {
     queue_.push_front(std::move(in_flight_.back()));
     in_flight_.pop_back();

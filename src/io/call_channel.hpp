@@ -77,6 +77,7 @@ class call_channel : public std::enable_shared_from_this<call_channel> {
   void on_read(std::size_t n);
   void on_answer(detail::http_response_head head);
   void on_redirect(const std::string& location);
+  void reopen();
   void fail_all(const boost::system::error_code& ec, bool keep_queue);
   void arm_timer();
   void arm_timer_at(std::chrono::steady_clock::time_point when);

@@ -4,6 +4,7 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 namespace mesos_http::io {
 
@@ -59,11 +60,23 @@ void transport::handshake() {
   tls_stream_->async_handshake(asio::ssl::stream_base::client,
                                [this, self = shared_from_this()](
                                    const boost::system::error_code& ec) {
-                                 if (ec) return fail(ec, "TLS handshake with " +
-                                                             target_.authority() + " failed");
+                                 if (ec) return fail(ec, handshake_failure());
                                  auto done = std::move(done_);
                                  done({}, {});
                                });
+}
+
+// OpenSSL's error for a failed verification says only "certificate verify
+// failed"; the verification result says which check failed.
+std::string transport::handshake_failure() const {
+  std::string text = "TLS handshake with " + target_.authority() + " failed";
+  long result = SSL_get_verify_result(tls_stream_->native_handle());
+  if (result != X509_V_OK) {
+    text += " (certificate: ";
+    text += X509_verify_cert_error_string(result);
+    text += ")";
+  }
+  return text;
 }
 
 void transport::fail(const boost::system::error_code& ec, const std::string& what) {

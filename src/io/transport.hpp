@@ -66,6 +66,7 @@ class transport : public std::enable_shared_from_this<transport> {
                    const boost::asio::ip::tcp::resolver::results_type& results);
   void handshake();
   void fail(const boost::system::error_code& ec, const std::string& what);
+  std::string handshake_failure() const;
 
   boost::asio::ip::tcp::resolver resolver_;
   boost::asio::ip::tcp::socket socket_;

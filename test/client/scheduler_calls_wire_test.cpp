@@ -45,18 +45,23 @@ bool has_update(recording_client& c, const std::string& task, mesos::v1::TaskSta
 // Acknowledges every update (the simulator, like an agent, holds a task's
 // next update until the previous one is acknowledged) until `task` reached
 // `state`.
+void acknowledge_new(recording_client& client, std::set<std::string>& acked) {
+  for (const auto& e : client.events_copy()) {
+    const auto& status = e.update().status();
+    if (e.type() != sched::Event::UPDATE || !calls::needs_acknowledgement(status)) continue;
+    if (!acked.insert(status.uuid()).second) continue;
+    accepted(client, calls::acknowledge(status));
+  }
+}
+
 bool reach(recording_client& client, std::set<std::string>& acked, const std::string& task,
            mesos::v1::TaskState state) {
   for (int round = 0; round < 50; ++round) {
-    for (const auto& e : client.events_copy()) {
-      const auto& status = e.update().status();
-      if (e.type() != sched::Event::UPDATE || !calls::needs_acknowledgement(status)) continue;
-      if (!acked.insert(status.uuid()).second) continue;
-      accepted(client, calls::acknowledge(status));
-    }
     std::size_t seen = client.events_copy().size();
+    acknowledge_new(client, acked);
     if (client.wait([&] { return has_update(client, task, state); },
                     std::chrono::milliseconds(1))) {
+      acknowledge_new(client, acked);
       return true;
     }
     client.wait([&] { return client.events_.size() > seen; }, std::chrono::milliseconds(500));
