@@ -48,16 +48,6 @@ void complete_later(asio::any_completion_handler<Signature> handler,
   });
 }
 
-error error_for_call_status(unsigned status) {
-  switch (status) {
-    case 400: return error::bad_request;
-    case 401: return error::unauthorized;
-    case 403: return error::forbidden;
-    case 503: return error::service_unavailable;
-    default: return error::unexpected_status;
-  }
-}
-
 }  // namespace
 
 // --- construction and run -------------------------------------------------
@@ -384,7 +374,7 @@ void scheduler::impl::on_call_answer(Call::Type type, const boost::system::error
   diagnostics diag;
   boost::system::error_code ec = transport_ec;
   if (!ec && head.status != 202 && head.status != 200) {
-    ec = error_for_call_status(head.status);
+    ec = detail::error_for_status(head.status);
     diag.set_http_status(head.status);
     diag.set_body_excerpt(head.body);
   }

@@ -26,6 +26,15 @@ bool same_media_type(std::string_view got, content_type wanted) {
          });
 }
 
+// 503 (no leader, recovering), 404 (master process not up yet) and server
+// errors are transient; other 4xx mean the request or the configuration is
+// wrong and retrying would only loop.
+bool transient_status(unsigned status) {
+  return status == 503 || status == 404 || status >= 500;
+}
+
+}  // namespace
+
 error error_for_status(unsigned status) {
   switch (status) {
     case 400: return error::bad_request;
@@ -35,15 +44,6 @@ error error_for_status(unsigned status) {
     default: return error::unexpected_status;
   }
 }
-
-// 503 (no leader, recovering), 404 (master process not up yet) and server
-// errors are transient; other 4xx mean the request or the configuration is
-// wrong and retrying would only loop.
-bool transient_status(unsigned status) {
-  return status == 503 || status == 404 || status >= 500;
-}
-
-}  // namespace
 
 subscription_fsm::subscription_fsm(subscription_settings settings)
     : settings_(std::move(settings)),

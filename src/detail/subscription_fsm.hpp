@@ -16,6 +16,7 @@
 #include <mesos_http/backoff.hpp>
 #include <mesos_http/codec.hpp>
 #include <mesos_http/diagnostics.hpp>
+#include <mesos_http/error.hpp>
 #include <mesos_http/recordio.hpp>
 #include <mesos_http/redirect_chain.hpp>
 #include <mesos_http/url.hpp>
@@ -91,6 +92,9 @@ struct http_response_head {
   std::string location;   ///< Location
   std::string body;       ///< body of a non-200 answer (may be cut)
 };
+
+/// The error for an HTTP status Mesos answered (any request).
+error error_for_status(unsigned status);
 
 class subscription_fsm {
  public:

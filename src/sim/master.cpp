@@ -32,21 +32,6 @@ using detail::session;
 using detail::tcp;
 namespace sched = mesos::v1::scheduler;
 
-std::string random_uuid() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    auto byte = static_cast<unsigned>(rng() & 0xff);
-    if (i == 6) byte = (byte & 0x0f) | 0x40;  // version 4
-    if (i == 8) byte = (byte & 0x3f) | 0x80;  // RFC 4122 variant
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += hex[byte >> 4];
-    out += hex[byte & 15];
-  }
-  return out;
-}
-
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 std::optional<std::string_view> header(const request_type& request, std::string_view name) {
@@ -600,5 +585,20 @@ std::vector<call_log_entry> master::call_log() const {
 }
 
 std::string master::state_json() const { return impl_->state_json(); }
+
+std::string random_uuid() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    auto byte = static_cast<unsigned>(rng() & 0xff);
+    if (i == 6) byte = (byte & 0x0f) | 0x40;  // version 4
+    if (i == 8) byte = (byte & 0x3f) | 0x80;  // RFC 4122 variant
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += hex[byte >> 4];
+    out += hex[byte & 15];
+  }
+  return out;
+}
 
 }  // namespace mesos_http::sim

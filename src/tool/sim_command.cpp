@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
-#include <random>
 #include <sstream>
 
 namespace mesos_http::tool {
@@ -67,22 +66,6 @@ constexpr const char* sim_usage =
     "control: GET|POST|DELETE /sim/faults, POST /sim/leader, GET /sim/calls,\n"
     "         POST /sim/agents/ID/remove (see docs/simulator.md)\n";
 
-std::string random_master_id() {
-  std::random_device device;
-  std::mt19937_64 rng{(static_cast<std::uint64_t>(device()) << 32) ^ device()};
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    auto byte = static_cast<unsigned>(rng() & 0xff);
-    if (i == 6) byte = (byte & 0x0f) | 0x40;  // version 4
-    if (i == 8) byte = (byte & 0x3f) | 0x80;  // RFC 4122 variant
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += hex[byte >> 4];
-    out += hex[byte & 15];
-  }
-  return out;
-}
-
 sim::fault_settings take_faults(std::vector<std::string>& args) {
   constexpr long most = 2147483647;
   sim::fault_settings f;
@@ -123,7 +106,7 @@ int sim_command(std::vector<std::string> args) {
   config.heartbeat_interval = millis(take_seconds(args, "--heartbeat", 15));
   config.cluster.task_run_time = millis(take_seconds(args, "--task-run-time", 1));
   if (auto file = take_option(args, "--record")) config.record_file = *file;
-  config.cluster.master_id = take_option(args, "--master-id").value_or(random_master_id());
+  config.cluster.master_id = take_option(args, "--master-id").value_or(sim::random_uuid());
   config.exec.enabled = take_flag(args, "--exec");
   if (auto dir = take_option(args, "--work-dir")) {
     if (!config.exec.enabled) throw usage_failure{"--work-dir needs --exec"};

@@ -154,6 +154,10 @@ class shared_cluster;
 /// A cluster that several masters can share; `now` starts its clock.
 std::shared_ptr<shared_cluster> make_shared_cluster(const cluster_config& config);
 
+/// A random version-4 UUID in canonical form, as Mesos uses for stream ids
+/// and master ids. Thread-safe.
+std::string random_uuid();
+
 /// A simulated Mesos master. See the file comment.
 class master {
  public:
