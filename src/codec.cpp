@@ -16,8 +16,8 @@ namespace {
 using google::protobuf::Message;
 
 boost::system::error_code missing_required(const Message& message, diagnostics& diag) {
-  diag.set_message(message.GetTypeName() + " lacks required fields: " +
-                   message.InitializationErrorString());
+  diag.set_message(message.GetTypeName() +
+                   " lacks required fields: " + message.InitializationErrorString());
   return make_error_code(error::missing_required_fields);
 }
 
@@ -34,12 +34,17 @@ boost::system::error_code codec::encode(const Message& message, std::string& out
   }
   // Deterministic: map entries sorted by key, so equal messages always give
   // equal bytes (fixtures, caches and tests rely on it).
+  // Sized first, then written into one flat array: a growing string stream
+  // costs several times the serialization itself for small calls.
   bool written = false;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
+  const std::size_t size = message.ByteSizeLong();
+  if (size <= static_cast<std::size_t>(INT_MAX)) {
+    out.resize(size);
+    google::protobuf::io::ArrayOutputStream array(out.data(), static_cast<int>(size));
+    google::protobuf::io::CodedOutputStream coded(&array);
     coded.SetSerializationDeterministic(true);
-    written = message.SerializePartialToCodedStream(&coded) && !coded.HadError();
+    message.SerializeWithCachedSizes(&coded);
+    written = !coded.HadError() && static_cast<std::size_t>(coded.ByteCount()) == size;
   }
   if (!written) {
     diag.set_message(message.GetTypeName() + " could not be serialized");
@@ -68,8 +73,8 @@ boost::system::error_code codec::decode(std::string_view bytes, Message& message
   } else {
     if (bytes.size() > static_cast<std::size_t>(INT_MAX) ||
         !message.ParsePartialFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-      diag.set_message("failed to parse " + std::to_string(bytes.size()) +
-                       " bytes as protobuf " + message.GetTypeName());
+      diag.set_message("failed to parse " + std::to_string(bytes.size()) + " bytes as protobuf " +
+                       message.GetTypeName());
       return make_error_code(error::malformed_protobuf);
     }
   }

@@ -38,11 +38,25 @@ void complete(asio::any_completion_handler<Signature> handler, asio::any_io_exec
   asio::dispatch(ex, [h = std::move(handler), args...]() mutable { std::move(h)(args...); });
 }
 
+// A call's completion, from the strand. When the handler has no executor of
+// its own (it runs on the strand, which is running now) this is what
+// dispatch would do, minus wrapping the handler in one more function object.
+template <class Strand>
+void complete_on_strand(asio::any_completion_handler<scheduler::send_signature> handler,
+                        const Strand& strand, const boost::system::error_code& ec,
+                        const diagnostics& diag) {
+  auto ex = asio::get_associated_executor(handler, strand);
+  if (const auto* same = ex.template target<Strand>(); same && *same == strand) {
+    return std::move(handler)(ec, diag);
+  }
+  complete(std::move(handler), strand, ec, diag);
+}
+
 // For failures found while initiating: never run the handler inside the
 // initiating call (a handler that retries would recurse).
 template <class Signature, class... Args>
-void complete_later(asio::any_completion_handler<Signature> handler,
-                    asio::any_io_executor fallback, Args... args) {
+void complete_later(asio::any_completion_handler<Signature> handler, asio::any_io_executor fallback,
+                    Args... args) {
   asio::post(fallback, [h = std::move(handler), fallback, args...]() mutable {
     complete(std::move(h), fallback, args...);
   });
@@ -52,13 +66,12 @@ void complete_later(asio::any_completion_handler<Signature> handler,
 
 // --- construction and run -------------------------------------------------
 
-scheduler::impl::impl(asio::any_io_executor executor, scheduler_config cfg,
-                      scheduler_handlers on)
+scheduler::impl::impl(asio::any_io_executor executor, scheduler_config cfg, scheduler_handlers on)
     : strand(asio::make_strand(executor)),
       config(std::move(cfg)),
       handlers(std::move(on)),
-      callback_strand(asio::make_strand(handlers.callback_executor ? handlers.callback_executor
-                                                                   : executor)),
+      callback_strand(
+          asio::make_strand(handlers.callback_executor ? handlers.callback_executor : executor)),
       callbacks_inline(!handlers.callback_executor),
       log(config.log ? config.log : default_logger()),
       timer(strand) {}
@@ -120,7 +133,8 @@ boost::system::error_code scheduler::impl::prepare(diagnostics& diag) {
       return ec;
     }
     if (!config.tls.verify_peer) {
-      log->log(log_level::warning, "TLS peer verification is OFF: any server can pose as the master");
+      log->log(log_level::warning,
+               "TLS peer verification is OFF: any server can pose as the master");
     }
   }
   s.content = config.content;
@@ -156,9 +170,8 @@ void scheduler::impl::finish_run() {
   auto handler = std::move(*run_handler);
   run_handler.reset();
   // After the callbacks already queued, so `disconnected`/`error` come first.
-  asio::post(callback_strand, [h = std::move(handler), ec, s = strand]() mutable {
-    complete(std::move(h), s, ec);
-  });
+  asio::post(callback_strand,
+             [h = std::move(handler), ec, s = strand]() mutable { complete(std::move(h), s, ec); });
 }
 
 void scheduler::impl::stop() {
@@ -217,16 +230,17 @@ void scheduler::impl::count_event(const Event& event) {
   if (type < type_slots) {
     event_counts[type].fetch_add(1, std::memory_order_relaxed);
   } else {
-    with_metrics([&](scheduler_metrics& m) {
-      ++m.events_by_type["UNKNOWN(" + std::to_string(type) + ")"];
-    });
+    with_metrics(
+        [&](scheduler_metrics& m) { ++m.events_by_type["UNKNOWN(" + std::to_string(type) + ")"]; });
   }
   if (event.type() == Event::SUBSCRIBED) failed_attempts = 0;
   if (event.type() == Event::SUBSCRIBED ||
       (event.type() == Event::UPDATE && event.update().status().has_uuid())) {
     with_metrics([&](scheduler_metrics& m) {
-      if (event.type() == Event::SUBSCRIBED) ++m.subscriptions;
-      else ++m.outstanding_acknowledgements;
+      if (event.type() == Event::SUBSCRIBED)
+        ++m.subscriptions;
+      else
+        ++m.outstanding_acknowledgements;
     });
   }
 }
@@ -258,31 +272,49 @@ void scheduler::impl::deliver(const detail::subscription_notice& notice) {
   };
   if (callbacks_inline) return run_callbacks(notice);
   // The notice's slot is reused: the other executor gets a copy.
-  asio::post(callback_strand, [self = shared_from_this(), n = notice, run_callbacks]() {
-    run_callbacks(n);
-  });
+  asio::post(callback_strand,
+             [self = shared_from_this(), n = notice, run_callbacks]() { run_callbacks(n); });
 }
 
 void scheduler::impl::dispatch_event(const Event& e) {
   const auto& h = handlers;
   if (h.event) h.event(e);
   switch (e.type()) {
-    case Event::SUBSCRIBED: if (h.subscribed) h.subscribed(e.subscribed()); break;
-    case Event::OFFERS: if (h.offers) h.offers(e.offers()); break;
-    case Event::INVERSE_OFFERS: if (h.inverse_offers) h.inverse_offers(e.inverse_offers()); break;
-    case Event::RESCIND: if (h.rescind) h.rescind(e.rescind()); break;
+    case Event::SUBSCRIBED:
+      if (h.subscribed) h.subscribed(e.subscribed());
+      break;
+    case Event::OFFERS:
+      if (h.offers) h.offers(e.offers());
+      break;
+    case Event::INVERSE_OFFERS:
+      if (h.inverse_offers) h.inverse_offers(e.inverse_offers());
+      break;
+    case Event::RESCIND:
+      if (h.rescind) h.rescind(e.rescind());
+      break;
     case Event::RESCIND_INVERSE_OFFER:
       if (h.rescind_inverse_offer) h.rescind_inverse_offer(e.rescind_inverse_offer());
       break;
-    case Event::UPDATE: if (h.update) h.update(e.update()); break;
+    case Event::UPDATE:
+      if (h.update) h.update(e.update());
+      break;
     case Event::UPDATE_OPERATION_STATUS:
       if (h.update_operation_status) h.update_operation_status(e.update_operation_status());
       break;
-    case Event::MESSAGE: if (h.message) h.message(e.message()); break;
-    case Event::FAILURE: if (h.failure) h.failure(e.failure()); break;
-    case Event::ERROR: if (h.error) h.error(e.error()); break;
-    case Event::HEARTBEAT: if (h.heartbeat) h.heartbeat(); break;
-    default: break;  // a type this schema does not know: `event` saw it
+    case Event::MESSAGE:
+      if (h.message) h.message(e.message());
+      break;
+    case Event::FAILURE:
+      if (h.failure) h.failure(e.failure());
+      break;
+    case Event::ERROR:
+      if (h.error) h.error(e.error());
+      break;
+    case Event::HEARTBEAT:
+      if (h.heartbeat) h.heartbeat();
+      break;
+    default:
+      break;  // a type this schema does not know: `event` saw it
   }
 }
 
@@ -297,56 +329,90 @@ void scheduler::impl::acknowledge_after_callback(const Event& e) {
   *ack->mutable_task_id() = status.task_id();
   ack->set_uuid(status.uuid());
   asio::post(strand, [self = shared_from_this(), call = std::move(call)]() mutable {
-    self->send(std::move(call), asio::any_completion_handler<send_signature>(
-                                    [](boost::system::error_code, diagnostics) {}));
+    self->send(call, asio::any_completion_handler<send_signature>(
+                         [](boost::system::error_code, diagnostics) {}));
   });
 }
 
 // --- calls ----------------------------------------------------------------
 
-void scheduler::impl::send(Call call, asio::any_completion_handler<send_signature> handler) {
+void scheduler::impl::pending_call::answered(io::call_op_ptr self,
+                                             const boost::system::error_code& ec,
+                                             const detail::http_response_head& head) {
+  std::unique_ptr<pending_call> op(static_cast<pending_call*>(self.release()));
+  auto keep = std::move(op->owner);
+  keep->on_call_done(std::move(op), ec, head);
+}
+
+void scheduler::impl::send(Call& call, asio::any_completion_handler<send_signature> handler) {
   auto type = call.type();
   if (!fsm || !fsm->subscribed() || !calls) {
     with_metrics([](scheduler_metrics& m) { ++m.call_failures_by_reason["not_subscribed"]; });
     diagnostics diag;
     diag.set_message(std::string("cannot send ") + Call::Type_Name(type) + ": not subscribed");
-    return complete_later(std::move(handler), strand, make_error_code(error::not_subscribed),
-                          diag);
+    return complete_later(std::move(handler), strand, make_error_code(error::not_subscribed), diag);
   }
-  if (!call.has_framework_id() && fsm->framework_id()) {
+  // framework_id is field 1 of Call, so protobuf's own (canonical) order
+  // writes it first: prepending its encoded bytes gives the same body as
+  // setting it, without copying the id into every Call.
+  const bool prepend_framework = config.content == content_type::protobuf &&
+                                 !call.has_framework_id() && fsm->framework_id() &&
+                                 type != Call::SUBSCRIBE && type != Call::UPDATE_FRAMEWORK;
+  if (!prepend_framework && !call.has_framework_id() && fsm->framework_id()) {
     // Also fills UPDATE_FRAMEWORK's FrameworkInfo.id, which must match.
-    call = calls::with_framework(std::move(call), *fsm->framework_id());
+    calls::set_framework(call, *fsm->framework_id());
   }
-  std::string body;
+  std::unique_ptr<pending_call> op = take_spare_call();
   diagnostics diag;
-  if (auto ec = codec(config.content).encode(call, body, diag)) {
+  if (auto ec = codec(config.content).encode(call, op->body, diag)) {
     with_metrics([](scheduler_metrics& m) { ++m.call_failures_by_reason["encode"]; });
     return complete_later(std::move(handler), strand, ec, diag);
   }
+  if (prepend_framework) op->body.insert(0, framework_id_field());
   if (static_cast<std::size_t>(type) < type_slots) {
     call_counts[static_cast<std::size_t>(type)].fetch_add(1, std::memory_order_relaxed);
   }
-  // One allocation per call holds everything its answer needs; the
-  // std::function then captures a single shared_ptr (small-buffer sized).
-  struct pending {
-    std::shared_ptr<impl> self;
-    asio::any_completion_handler<send_signature> handler;
-    Call::Type type;
-    std::string token;  // the bearer token the call left with
-  };
-  auto op = std::make_shared<pending>(
-      pending{shared_from_this(), std::move(handler), type,
-              config.auth ? config.auth->bearer_token : std::string()});
-  calls->send(std::move(body), [op](boost::system::error_code ec,
-                                    const detail::http_response_head& head) {
-    op->self->on_call_done(op->type, op->token, ec, head, std::move(op->handler));
-  });
+  op->owner = shared_from_this();
+  op->handler.emplace(std::move(handler));
+  op->type = type;
+  if (config.auth) op->token = config.auth->bearer_token;
+  calls->send(std::move(op));
 }
 
-void scheduler::impl::on_call_done(Call::Type type, const std::string& token,
+// Call.framework_id (field 1, length-delimited) encoded, for the current id.
+const std::string& scheduler::impl::framework_id_field() {
+  const auto& id = *fsm->framework_id();
+  if (encoded_framework_id.empty() || encoded_framework_id_value != id.value()) {
+    encoded_framework_id_value = id.value();
+    Call only_id;
+    *only_id.mutable_framework_id() = id;
+    encoded_framework_id.clear();
+    only_id.AppendPartialToString(&encoded_framework_id);
+  }
+  return encoded_framework_id;
+}
+
+std::unique_ptr<scheduler::impl::pending_call> scheduler::impl::take_spare_call() {
+  if (spare_calls.empty()) return std::make_unique<pending_call>();
+  auto op = std::move(spare_calls.back());
+  spare_calls.pop_back();
+  return op;
+}
+
+void scheduler::impl::keep_spare_call(std::unique_ptr<pending_call> op) {
+  // A big ACCEPT's body is not worth keeping; neither is an unbounded pool.
+  constexpr std::size_t max_spare = 1024, max_kept_body = 16 * 1024;
+  if (spare_calls.size() >= max_spare || op->body.capacity() > max_kept_body) return;
+  op->hops = 0;
+  op->token.clear();
+  spare_calls.push_back(std::move(op));
+}
+
+void scheduler::impl::on_call_done(std::unique_ptr<pending_call> op,
                                    const boost::system::error_code& ec,
-                                   const detail::http_response_head& head,
-                                   asio::any_completion_handler<send_signature> handler) {
+                                   const detail::http_response_head& head) {
+  const Call::Type type = op->type;
+  const std::string& token = op->token;
   // A bearer token that expired while subscribed: Mesos authenticates each
   // request, so the stream lives on but calls get 401. Refresh once per
   // expired token (pipelined calls share it); this call still fails with
@@ -365,6 +431,9 @@ void scheduler::impl::on_call_done(Call::Type type, const std::string& token,
       if (m.outstanding_acknowledgements > 0) --m.outstanding_acknowledgements;
     });
   }
+  auto handler = std::move(*op->handler);
+  op->handler.reset();
+  keep_spare_call(std::move(op));
   on_call_answer(type, ec, head, std::move(handler));
 }
 
@@ -389,7 +458,7 @@ void scheduler::impl::on_call_answer(Call::Type type, const boost::system::error
       apply(fsm->reconnect(ec, diag.message(), clock::now()));
     }
   }
-  complete(std::move(handler), strand, ec, diag);
+  complete_on_strand(std::move(handler), strand, ec, diag);
 }
 
 void scheduler::impl::reset_calls(const boost::system::error_code& reason) {
@@ -425,18 +494,17 @@ scheduler::~scheduler() {
 scheduler::executor_type scheduler::get_executor() const noexcept { return impl_->strand; }
 
 void scheduler::start_run(asio::any_completion_handler<run_signature> handler) {
-  asio::post(impl_->strand, [self = impl_, h = std::move(handler)]() mutable {
-    self->run(std::move(h));
-  });
+  asio::post(impl_->strand,
+             [self = impl_, h = std::move(handler)]() mutable { self->run(std::move(h)); });
 }
 
 // dispatch, not post: a call made from a callback (which runs on the strand)
 // joins the call queue at once, so the calls of one batch of events leave in
 // one write.
-void scheduler::start_send(Call call, asio::any_completion_handler<send_signature> handler) {
-  asio::dispatch(impl_->strand, [self = impl_, call = std::move(call), h = std::move(handler)]() mutable {
-    self->send(std::move(call), std::move(h));
-  });
+void scheduler::start_send(Call&& call, asio::any_completion_handler<send_signature> handler) {
+  if (impl_->strand.running_in_this_thread()) return impl_->send(call, std::move(handler));
+  asio::post(impl_->strand, [self = impl_, call = std::move(call),
+                             h = std::move(handler)]() mutable { self->send(call, std::move(h)); });
 }
 
 void scheduler::send(Call call) {

@@ -48,6 +48,14 @@ void fill_offers(Message* m, std::vector<v1::OfferID>& ids, std::optional<v1::Fi
   if (filters) *m->mutable_filters() = std::move(*filters);
 }
 
+// Adds the offers' ids to `to` directly: DECLINE of every offer is the hot
+// path of a busy framework.
+template <class Offers, class Field>
+void add_ids(const Offers& offers, Field* to) {
+  to->Reserve(to->size() + static_cast<int>(offers.size()));
+  for (const v1::Offer& offer : offers) *to->Add() = offer.id();
+}
+
 template <class Offers>
 std::vector<v1::OfferID> ids_of(const Offers& offers) {
   std::vector<v1::OfferID> ids;
@@ -58,13 +66,17 @@ std::vector<v1::OfferID> ids_of(const Offers& offers) {
 
 }  // namespace
 
-call with_framework(call c, const v1::FrameworkID& id) {
+void set_framework(call& c, const v1::FrameworkID& id) {
   *c.mutable_framework_id() = id;
   if (c.type() == call::SUBSCRIBE) {
     *c.mutable_subscribe()->mutable_framework_info()->mutable_id() = id;
   } else if (c.type() == call::UPDATE_FRAMEWORK) {
     *c.mutable_update_framework()->mutable_framework_info()->mutable_id() = id;
   }
+}
+
+call with_framework(call c, const v1::FrameworkID& id) {
+  set_framework(c, id);
   return c;
 }
 
@@ -102,17 +114,27 @@ call decline(std::vector<v1::OfferID> offer_ids, std::optional<v1::Filters> filt
   return c;
 }
 
+namespace {
+template <class Offers>
+call decline_offers(const Offers& offers, std::optional<v1::Filters>& filters) {
+  call c = typed(call::DECLINE);
+  add_ids(offers, c.mutable_decline()->mutable_offer_ids());
+  if (filters) *c.mutable_decline()->mutable_filters() = std::move(*filters);
+  return c;
+}
+}  // namespace
+
 call decline(const v1::Offer& offer, std::optional<v1::Filters> filters) {
   return decline(std::vector<v1::OfferID>{offer.id()}, std::move(filters));
 }
 
 call decline(const std::vector<v1::Offer>& offers, std::optional<v1::Filters> filters) {
-  return decline(ids_of(offers), std::move(filters));
+  return decline_offers(offers, filters);
 }
 
 call decline(const google::protobuf::RepeatedPtrField<v1::Offer>& offers,
              std::optional<v1::Filters> filters) {
-  return decline(ids_of(offers), std::move(filters));
+  return decline_offers(offers, filters);
 }
 
 call accept_inverse_offers(std::vector<v1::OfferID> inverse_offer_ids,

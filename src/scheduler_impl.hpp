@@ -17,7 +17,10 @@
 
 #include <array>
 #include <atomic>
+#include <memory>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 namespace mesos_http {
 
@@ -25,8 +28,7 @@ struct scheduler::impl : std::enable_shared_from_this<impl> {
   using strand_type = boost::asio::strand<boost::asio::any_io_executor>;
   using clock = std::chrono::steady_clock;
 
-  impl(boost::asio::any_io_executor executor, scheduler_config config,
-       scheduler_handlers handlers);
+  impl(boost::asio::any_io_executor executor, scheduler_config config, scheduler_handlers handlers);
 
   // --- run (scheduler.cpp) ---
   void run(boost::asio::any_completion_handler<run_signature> handler);
@@ -45,11 +47,14 @@ struct scheduler::impl : std::enable_shared_from_this<impl> {
   void publish_notices();
 
   // --- calls (scheduler.cpp) ---
-  void send(mesos::v1::scheduler::Call call,
+  struct pending_call;
+  void send(mesos::v1::scheduler::Call& call,
             boost::asio::any_completion_handler<send_signature> handler);
-  void on_call_done(mesos::v1::scheduler::Call::Type type, const std::string& token,
-                    const boost::system::error_code& ec, const detail::http_response_head& head,
-                    boost::asio::any_completion_handler<send_signature> handler);
+  std::unique_ptr<pending_call> take_spare_call();
+  const std::string& framework_id_field();
+  void keep_spare_call(std::unique_ptr<pending_call> op);
+  void on_call_done(std::unique_ptr<pending_call> op, const boost::system::error_code& ec,
+                    const detail::http_response_head& head);
   void on_call_answer(mesos::v1::scheduler::Call::Type type, const boost::system::error_code& ec,
                       const detail::http_response_head& head,
                       boost::asio::any_completion_handler<send_signature> handler);
@@ -80,12 +85,15 @@ struct scheduler::impl : std::enable_shared_from_this<impl> {
   std::uint64_t stream_generation = 0;
   std::string stream_request;
   boost::beast::flat_buffer stream_buffer;
+  detail::http_response_head stream_head;
   std::optional<io::response_parser> stream_parser;
   bool stream_head_seen = false;
   boost::asio::steady_timer timer;
   clock::time_point timer_deadline = clock::time_point::max();
   bool timer_armed = false;
   std::shared_ptr<io::call_channel> calls;
+  std::vector<std::unique_ptr<pending_call>> spare_calls;
+  std::string encoded_framework_id, encoded_framework_id_value;
   std::uint64_t calls_generation = 0;
   // optional: Boost 1.81's any_completion_handler move-assignment recurses.
   std::optional<boost::asio::any_completion_handler<run_signature>> run_handler;
@@ -114,6 +122,19 @@ struct scheduler::impl : std::enable_shared_from_this<impl> {
   std::uint64_t published_reconnects = ~std::uint64_t(0);
   bool published_subscribed = false;
   bool published_stopped = false;
+};
+
+// One call in flight: what its answer needs. Recycled through `spare_calls`
+// (body capacity included), so a busy framework's DECLINEs allocate nothing
+// here once warm.
+struct scheduler::impl::pending_call final : io::call_op {
+  std::shared_ptr<impl> owner;  // empty while spare
+  std::optional<boost::asio::any_completion_handler<send_signature>> handler;
+  mesos::v1::scheduler::Call::Type type = mesos::v1::scheduler::Call::UNKNOWN;
+  std::string token;  // the bearer token the call left with
+
+  void answered(io::call_op_ptr self, const boost::system::error_code& ec,
+                const detail::http_response_head& head) override;
 };
 
 }  // namespace mesos_http

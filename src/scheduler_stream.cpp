@@ -60,7 +60,7 @@ void scheduler::impl::open_stream() {
   auto conn = std::make_shared<io::transport>(strand, tls ? &*tls : nullptr,
                                               config.tls.verify_peer);
   stream_conn = conn;
-  stream_parser.emplace();
+  stream_parser.emplace(stream_head);
   stream_head_seen = false;
   stream_buffer.consume(stream_buffer.size());
   stream_request = fsm->request();

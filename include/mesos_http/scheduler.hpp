@@ -162,7 +162,7 @@ class scheduler {
   template <class CompletionToken>
   auto async_send(mesos::v1::scheduler::Call call, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, send_signature>(
-        [this](auto handler, mesos::v1::scheduler::Call call) {
+        [this](auto handler, mesos::v1::scheduler::Call&& call) {
           start_send(std::move(call),
                      boost::asio::any_completion_handler<send_signature>(std::move(handler)));
         },
@@ -196,7 +196,7 @@ class scheduler {
  private:
   struct impl;
   void start_run(boost::asio::any_completion_handler<run_signature> handler);
-  void start_send(mesos::v1::scheduler::Call call,
+  void start_send(mesos::v1::scheduler::Call&& call,
                   boost::asio::any_completion_handler<send_signature> handler);
   std::unique_ptr<boost::asio::io_context> own_loop_;  // only for run()
   std::shared_ptr<impl> impl_;

@@ -55,6 +55,10 @@ using call = mesos::v1::scheduler::Call;
 /// "'framework_id' differs from ...") when the two differ.
 call with_framework(call c, const mesos::v1::FrameworkID& id);
 
+/// The same, in place: sets `c`'s framework id (and FrameworkInfo id for
+/// SUBSCRIBE and UPDATE_FRAMEWORK) to `id`.
+void set_framework(call& c, const mesos::v1::FrameworkID& id);
+
 // ---------------------------------------------------------------------------
 // Offers
 

@@ -12,8 +12,8 @@ using clock = std::chrono::steady_clock;
 call_channel::call_channel(asio::any_io_executor strand, call_channel_settings settings)
     : strand_(std::move(strand)), settings_(std::move(settings)), timer_(strand_) {}
 
-void call_channel::send(std::string body, completion done) {
-  queue_.push_back({std::move(body), std::move(done), 0});
+void call_channel::send(call_op_ptr op) {
+  queue_.push_back(std::move(op));
   if (connected_) {
     write_queued();
   } else if (!connecting_) {
@@ -25,17 +25,16 @@ void call_channel::connect() {
   auto id = ++conn_id_;
   conn_ = std::make_shared<transport>(strand_, settings_.tls, settings_.verify_peer);
   connecting_ = true;
-  conn_->async_connect(settings_.target,
-                       [this, self = shared_from_this(), id](boost::system::error_code ec,
-                                                             const std::string&) {
-                         if (id != conn_id_) return;
-                         connecting_ = false;
-                         if (ec) return fail_all(ec, false);
-                         connected_ = true;
-                         parser_.emplace();
-                         read();
-                         write_queued();
-                       });
+  conn_->async_connect(settings_.target, [this, self = shared_from_this(), id](
+                                             boost::system::error_code ec, const std::string&) {
+    if (id != conn_id_) return;
+    connecting_ = false;
+    if (ec) return fail_all(ec, false);
+    connected_ = true;
+    parser_.emplace(head_);
+    read();
+    write_queued();
+  });
 }
 
 // Everything queued goes out in one write; answers are matched in order.
@@ -51,7 +50,7 @@ void call_channel::write_queued() {
   std::string host = settings_.target.host_header();
   headers.host = host;
   while (!queue_.empty()) {
-    detail::append_post(write_buffer_, settings_.target, headers, queue_.front().body);
+    detail::append_post(write_buffer_, settings_.target, headers, queue_.front()->body);
     in_flight_.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
@@ -96,37 +95,42 @@ void call_channel::on_read(std::size_t) {
       if (used == 0) break;
       continue;
     }
-    auto head = std::move(parser_->head());
     const bool keep_alive = parser_->keep_alive();
-    parser_.emplace();
-    on_answer(std::move(head));
+    on_answer(head_);
+    parser_.emplace(head_);      // after on_answer: it reads head_
     if (id != conn_id_) return;  // the answer closed or re-targeted the channel
     if (!keep_alive) return reopen();
   }
   read();
 }
 
-void call_channel::on_answer(detail::http_response_head head) {
+void call_channel::finish(call_op_ptr op, const boost::system::error_code& ec,
+                          const detail::http_response_head& head) {
+  call_op* raw = op.get();
+  raw->answered(std::move(op), ec, head);
+}
+
+void call_channel::on_answer(const detail::http_response_head& head) {
   if (in_flight_.empty()) return fail_all(make_error_code(error::protocol_violation), true);
   if (head.status == 307) return on_redirect(head.location);
-  entry done = std::move(in_flight_.front());
+  call_op_ptr done = std::move(in_flight_.front());
   in_flight_.pop_front();
   arm_timer();
-  done.done({}, head);
+  finish(std::move(done), {}, head);
 }
 
 void call_channel::on_redirect(const std::string& location) {
   boost::system::error_code ec;
   diagnostics diag;
   auto next = resolve_location(settings_.target, location, ec, diag);
-  entry& first = in_flight_.front();
+  call_op& first = *in_flight_.front();
   if (!next || ++first.hops > settings_.max_redirects) {
-    entry failed = std::move(first);
+    call_op_ptr failed = std::move(in_flight_.front());
     in_flight_.pop_front();
     detail::http_response_head head;
     head.status = 307;
     head.location = location;
-    failed.done(next ? make_error_code(error::too_many_redirects) : ec, head);
+    finish(std::move(failed), next ? make_error_code(error::too_many_redirects) : ec, head);
   }
   if (next) {
     settings_.target = *next;
@@ -155,14 +159,14 @@ void call_channel::fail_all(const boost::system::error_code& ec, bool keep_queue
   read_buffer_.consume(read_buffer_.size());
   timer_.cancel();
   timer_armed_ = false;
-  std::deque<entry> failed;
+  std::deque<call_op_ptr> failed;
   failed.swap(in_flight_);
   if (!keep_queue) {
     for (auto& e : queue_) failed.push_back(std::move(e));
     queue_.clear();
   }
   detail::http_response_head none;
-  for (auto& e : failed) e.done(ec ? ec : make_error_code(error::stream_ended), none);
+  for (auto& e : failed) finish(std::move(e), ec ? ec : make_error_code(error::stream_ended), none);
   if (!queue_.empty() && !connecting_ && !connected_) connect();
 }
 

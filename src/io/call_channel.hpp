@@ -46,16 +46,26 @@ struct call_channel_settings {
   std::shared_ptr<std::atomic<std::uint64_t>> bytes_sent_total;
 };
 
+/// One call on the channel: its encoded body and what to do with the answer.
+/// The channel owns it from `send` until it hands it back, with the answer,
+/// to `answered` (so the owner may recycle it, body capacity included).
+struct call_op {
+  virtual ~call_op() = default;
+  /// `ec` is a transport error; otherwise `head` is Mesos's answer. `self`
+  /// is this object.
+  virtual void answered(std::unique_ptr<call_op> self, const boost::system::error_code& ec,
+                        const detail::http_response_head& head) = 0;
+  std::string body;   ///< the encoded Call
+  unsigned hops = 0;  ///< redirects followed so far
+};
+using call_op_ptr = std::unique_ptr<call_op>;
+
 class call_channel : public std::enable_shared_from_this<call_channel> {
  public:
-  /// `ec` is a transport error; otherwise `head` is Mesos's answer.
-  using completion =
-      std::function<void(boost::system::error_code ec, const detail::http_response_head& head)>;
-
   call_channel(boost::asio::any_io_executor strand, call_channel_settings settings);
 
-  /// Queues a request with `body` (an encoded Call).
-  void send(std::string body, completion done);
+  /// Queues `op` (its body is the request body).
+  void send(call_op_ptr op);
   /// Fails every queued and unanswered call with `reason`; the channel can
   /// be used again afterwards (it reconnects on the next send).
   void close(const boost::system::error_code& reason);
@@ -65,17 +75,13 @@ class call_channel : public std::enable_shared_from_this<call_channel> {
   void set_authorization(std::string value) { settings_.authorization = std::move(value); }
 
  private:
-  struct entry {
-    std::string body;
-    completion done;
-    unsigned hops = 0;
-  };
-
   void connect();
   void write_queued();
   void read();
   void on_read(std::size_t n);
-  void on_answer(detail::http_response_head head);
+  void on_answer(const detail::http_response_head& head);
+  static void finish(call_op_ptr op, const boost::system::error_code& ec,
+                     const detail::http_response_head& head);
   void on_redirect(const std::string& location);
   void reopen();
   void fail_all(const boost::system::error_code& ec, bool keep_queue);
@@ -91,10 +97,11 @@ class call_channel : public std::enable_shared_from_this<call_channel> {
   bool writing_ = false;
   bool reading_ = false;
   std::string write_buffer_;
-  std::deque<entry> queue_;
-  std::deque<entry> in_flight_;
+  std::deque<call_op_ptr> queue_;
+  std::deque<call_op_ptr> in_flight_;
   boost::beast::flat_buffer read_buffer_;
   std::optional<response_parser> parser_;
+  detail::http_response_head head_;  // reused: its strings keep their capacity
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_{};
   bool timer_armed_ = false;

@@ -30,7 +30,14 @@ class response_parser : public boost::beast::http::basic_parser<false> {
   /// Longest body kept for a non-streamed answer.
   static constexpr std::size_t max_kept_body = 4096;
 
-  response_parser() {
+  /// Parses one answer into `head`, which it clears first (its strings keep
+  /// their capacity, so a reused head costs no allocation per answer).
+  explicit response_parser(detail::http_response_head& head) : head_(head) {
+    head_.status = 0;
+    head_.content_type.clear();
+    head_.location.clear();
+    head_.stream_id.clear();
+    head_.body.clear();
     eager(true);
     body_limit(boost::none);  // the event stream never ends; records are bounded instead
   }
@@ -99,7 +106,7 @@ class response_parser : public boost::beast::http::basic_parser<false> {
     return body.size();
   }
 
-  detail::http_response_head head_;
+  detail::http_response_head& head_;
   body_sink sink_;
   bool streaming_ = false;
   bool sink_stopped_ = false;

@@ -21,11 +21,12 @@
 //
 // Usage: client_e2e_bench [--content-type protobuf|json|both] [--mode throughput|latency|both]
 //          [--seconds S] [--offers N] [--latency-seconds L] [--rate R]
-//          [--batch B] [--warmup W]
+//          [--batch B] [--warmup W] [--no-minimal]
 // Throughput rows end after S seconds (default 4) or N declined offers,
 // whichever is first (with --offers alone: when N are declined). The default
 // run takes about 18 s. Prints figures only; it asserts nothing about speed.
 #include "fake_master.hpp"
+#include "minimal_decliner.hpp"
 #include "recorded_offers.hpp"
 
 #include <mesos_http/scheduler.hpp>
@@ -54,6 +55,7 @@ namespace sched = mesos::v1::scheduler;
 struct options {
   std::vector<content_type> types{content_type::protobuf, content_type::json};
   bool throughput = true, latency = true;
+  bool minimal = true;  // also measure the hand-written reference loop (protobuf)
   double seconds = 4;
   bool seconds_given = false;
   std::uint64_t offers = 0;
@@ -65,23 +67,39 @@ struct options {
 
 double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
 
-// CPU microseconds of one ParseFromArray of the fake master's OFFERS event
-// into a reused Event: best of 9 rounds of 20,000 (measured before and after
-// each throughput row; the lower figure is used).
-double raw_parse_us(content_type type) {
+// CPU microseconds of one ParseFromArray of the fake master's OFFERS event:
+// into a reused Event (`reused`, the cheapest possible) and into a fresh
+// Event per message (`fresh`, what a minimal loop that does
+// `Event e; e.ParseFromArray(...)` pays). Best of 9 rounds of 20,000,
+// measured before and after each throughput row; the lower figure is used.
+struct parse_cost {
+  double reused_us = 1e300, fresh_us = 1e300;
+  void keep_best(const parse_cost& o) {
+    reused_us = std::min(reused_us, o.reused_us);
+    fresh_us = std::min(fresh_us, o.fresh_us);
+  }
+};
+
+parse_cost raw_parse_us(content_type type) {
   const std::string bytes = mesos_http::bench::fake_offers_event(type, 42).SerializeAsString();
+  const int size = static_cast<int>(bytes.size());
   sched::Event event;
   auto clock = mesos_http::bench::this_thread_cpu_clock();
-  double best = 1e300;
+  parse_cost best;
   constexpr int n = 20000;
   for (int round = 0; round < 9; ++round) {
     double start = cpu_seconds(clock);
     for (int i = 0; i < n; ++i) {
-      if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) die("parse");
+      if (!event.ParseFromArray(bytes.data(), size)) die("parse");
     }
-    best = std::min(best, (cpu_seconds(clock) - start) / n);
+    double middle = cpu_seconds(clock);
+    for (int i = 0; i < n; ++i) {
+      sched::Event fresh;
+      if (!fresh.ParseFromArray(bytes.data(), size)) die("parse");
+    }
+    best.keep_best({(middle - start) / n * 1e6, (cpu_seconds(clock) - middle) / n * 1e6});
   }
-  return best * 1e6;
+  return best;
 }
 
 // The client: a scheduler on its own io_context and thread.
@@ -111,6 +129,7 @@ struct client {
       run_done = true;
     });
     thread = std::thread([this] { io.run(); });
+    pthread_setname_np(thread.native_handle(), "client");  // for profilers
     if (pthread_getcpuclockid(thread.native_handle(), &cpu_clock) != 0) die("no thread CPU clock");
   }
   ~client() {
@@ -192,9 +211,56 @@ void print_pipelining(const mesos_http::bench::fake_master_stats& st) {
   std::printf(")\n");
 }
 
-void throughput_row(content_type type, const options& o) {
+// The hand-written Beast + libprotobuf loop (minimal_decliner.hpp) against
+// the same fake master: the reference figure. Returns its CPU per offer.
+double minimal_row(const options& o) {
+  parse_cost parse = raw_parse_us(content_type::protobuf);
+  mesos_http::bench::fake_master_config mc;
+  mc.batch = o.batch;
+  mesos_http::bench::fake_master m(mc);
+  m.start();
+  mesos_http::bench::minimal_decliner c(m.port());
+  const auto& st = m.stats();
+  if (!wait_for([&] { return st.declined_offers.load() >= o.warmup; }, 30))
+    die("minimal loop: no DECLINE within 30 s");
+  auto cpu = [&] { return cpu_seconds(c.cpu_clock()); };
+  const auto start_at = clock_type::now();
+  const double cpu0 = cpu(), master0 = cpu_seconds(m.cpu_clock());
+  const auto declined0 = st.declined_offers.load();
+  std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
+  const double seconds = std::chrono::duration<double>(clock_type::now() - start_at).count();
+  const double used = cpu() - cpu0, master_used = cpu_seconds(m.cpu_clock()) - master0;
+  const auto declined = static_cast<double>(st.declined_offers.load() - declined0);
+  m.stop_offers();
+  wait_for([&] { return c.stats().answers.load() == c.stats().declines_sent.load(); }, 10);
+  parse.keep_best(raw_parse_us(content_type::protobuf));
+  const double us = used / declined * 1e6;
+  std::printf(
+      "\n(b) reference: a minimal hand-written Beast + libprotobuf loop (minimal_decliner.cpp), "
+      "protobuf, %.2f s window\n",
+      seconds);
+  std::printf("  offers/s declined           %12.0f\n", declined / seconds);
+  std::printf("  its CPU per declined offer    %8.2f us   (its thread at %.0f%% of a core)\n", us,
+              100 * used / seconds);
+  std::printf("  fake master CPU per offer     %8.2f us   (its thread at %.0f%% of a core)\n",
+              master_used / declined * 1e6, 100 * master_used / seconds);
+  print_pipelining(st);
+  std::printf("  stream: %.1f events per master write\n",
+              static_cast<double>(st.events_written.load()) /
+                  static_cast<double>(std::max<std::uint64_t>(1, st.stream_writes.load())));
+  std::printf(
+      "  ratio to ParseFromArray: %.2fx (fresh Event, %.2f us), %.2fx (reused Event, %.2f us)\n",
+      us / parse.fresh_us, parse.fresh_us, us / parse.reused_us, parse.reused_us);
+  std::printf("  check: DECLINEs sent %llu, answered %llu%s\n",
+              (unsigned long long)c.stats().declines_sent.load(),
+              (unsigned long long)c.stats().answers.load(),
+              c.stats().failed.load() ? "  <-- the loop hit an error" : "");
+  return us;
+}
+
+void throughput_row(content_type type, const options& o, double minimal_us) {
   const char* name = type == content_type::protobuf ? "protobuf" : "JSON";
-  const double parse_before_us = raw_parse_us(type);
+  parse_cost parse = raw_parse_us(type);
   auto rss_before = mesos_http::bench::read_rss();
   double client_us = 0;
   {
@@ -253,13 +319,21 @@ void throughput_row(content_type type, const options& o) {
     drain_and_check(c, m);
   }
   // The baseline again, with the client and the master gone; the lower is used.
-  const double parse_us = std::min(parse_before_us, raw_parse_us(type));
+  parse.keep_best(raw_parse_us(type));
   std::printf(
-      "  raw ParseFromArray per offer  %8.2f us   (same OFFERS event, %zu bytes protobuf; "
-      "best before/after the row)\n",
-      parse_us, mesos_http::bench::fake_offers_event(type, 42).ByteSizeLong());
-  std::printf("  ratio client CPU per declined offer / ParseFromArray: %.1fx   (target <= 1.3x)\n",
-              client_us / parse_us);
+      "  raw ParseFromArray per offer  %8.2f us into a fresh Event, %.2f us into a reused one\n"
+      "                                (same OFFERS event, %zu bytes protobuf; best before/after "
+      "the row)\n",
+      parse.fresh_us, parse.reused_us,
+      mesos_http::bench::fake_offers_event(type, 42).ByteSizeLong());
+  std::printf(
+      "  ratio client CPU per declined offer / ParseFromArray: %.2fx (fresh Event; target <= "
+      "1.3x), %.2fx (reused Event)\n",
+      client_us / parse.fresh_us, client_us / parse.reused_us);
+  if (minimal_us > 0) {
+    std::printf("  ratio to the minimal hand-written loop's CPU per offer: %.2fx\n",
+                client_us / minimal_us);
+  }
 }
 
 void latency_row(content_type type, const options& o) {
@@ -333,12 +407,14 @@ options parse(int argc, char** argv) {
       o.rate = std::stod(next());
     } else if (a == "--batch") {
       o.batch = std::stoul(next());
+    } else if (a == "--no-minimal") {
+      o.minimal = false;
     } else if (a == "--warmup") {
       o.warmup = std::stoull(next());
     } else {
       die("usage: client_e2e_bench [--content-type protobuf|json|both] "
           "[--mode throughput|latency|both] [--seconds S] [--offers N] [--latency-seconds L] "
-          "[--rate R] [--batch B] [--warmup W]");
+          "[--rate R] [--batch B] [--warmup W] [--no-minimal]");
     }
   }
   if (o.seconds <= 0 || o.latency_seconds <= 0 || o.rate <= 0 || o.batch == 0)
@@ -353,8 +429,12 @@ int main(int argc, char** argv) {
   std::printf(
       "mesos_http::scheduler declining every offer against a fake master over loopback\n"
       "(client and fake master on their own threads; CPU = thread CPU clocks, user + system)\n");
+  double minimal_us = 0;
+  const bool protobuf =
+      std::find(o.types.begin(), o.types.end(), content_type::protobuf) != o.types.end();
+  if (o.throughput && o.minimal && protobuf) minimal_us = minimal_row(o);
   for (auto type : o.types) {
-    if (o.throughput) throughput_row(type, o);
+    if (o.throughput) throughput_row(type, o, type == content_type::protobuf ? minimal_us : 0);
   }
   for (auto type : o.types) {
     if (o.latency) latency_row(type, o);

@@ -450,6 +450,7 @@ void fake_master::start() {
   if (m.config.record_latency) m.latencies.reserve(1 << 20);
   m.accept();
   m.thread = std::thread([&m] { m.io.run(); });
+  pthread_setname_np(m.thread.native_handle(), "fake_master");  // for profilers
   if (pthread_getcpuclockid(m.thread.native_handle(), &m.cpu_clock) != 0)
     die("no thread CPU clock");
 }

@@ -543,3 +543,28 @@ TEST_CASE("task helpers", "[calls]") {
   CHECK_FALSE(t.has_executor());
   CHECK(t.IsInitialized());
 }
+
+// The scheduler client does not copy the framework id into every protobuf
+// Call: it prepends the encoded field (framework_id is field 1, written first
+// in protobuf's canonical order). That must give exactly the bytes of the
+// Call with the id set, for every kind of call it is used for.
+TEST_CASE("prepending the encoded framework_id equals setting it", "[calls]") {
+  v1::FrameworkID id;
+  id.set_value("5e1c7a62-4c1b-4f4f-8d36-000000000000-0000");
+  sched::Call only_id;
+  *only_id.mutable_framework_id() = id;
+  const std::string field = only_id.SerializePartialAsString();
+  v1::Offer offer;
+  offer.mutable_id()->set_value("O1");
+  for (const sched::Call& call :
+       {calls::decline(std::vector<v1::Offer>{offer}, calls::refuse_seconds(5)), calls::revive(),
+        calls::reconcile(), calls::teardown(), calls::kill(calls::id<v1::TaskID>("t"))}) {
+    INFO(sched::Call::Type_Name(call.type()));
+    std::string without, with;
+    diagnostics diag;
+    REQUIRE_FALSE(codec(content_type::protobuf).encode(call, without, diag));
+    REQUIRE_FALSE(
+        codec(content_type::protobuf).encode(calls::with_framework(call, id), with, diag));
+    CHECK(field + without == with);
+  }
+}
