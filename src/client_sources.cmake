@@ -2,6 +2,7 @@
 # Asio driver, and the public connection object.
 target_sources(mesos_http PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/detail/subscription_fsm.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/detail/executor_fsm.cpp
   ${CMAKE_CURRENT_LIST_DIR}/io/transport.cpp
   ${CMAKE_CURRENT_LIST_DIR}/io/call_channel.cpp
   ${CMAKE_CURRENT_LIST_DIR}/scheduler.cpp

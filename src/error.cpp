@@ -70,6 +70,16 @@ class category final : public boost::system::error_category {
         return "Mesos sent an ERROR event";
       case error::stopped:
         return "stopped";
+      case error::invalid_environment:
+        return "executor environment variable missing or malformed";
+      case error::agent_disconnected:
+        return "lost the agent and checkpointing is off";
+      case error::recovery_timeout:
+        return "agent unreachable for longer than the recovery timeout";
+      case error::executor_shutdown:
+        return "agent asked the executor to shut down";
+      case error::invalid_update:
+        return "status update the agent would refuse";
     }
     return "unknown mesos_http error " + std::to_string(value);
   }

@@ -90,6 +90,24 @@ enum class error {
   framework_error,
   /// The connection was stopped by the user.
   stopped,
+
+  // --- Executor (see <mesos_http/executor_config.hpp>) ---
+  /// A variable of the environment the agent gives an executor is missing or
+  /// malformed (the diagnostics name the variable and the value).
+  invalid_environment,
+  /// The connection to the agent ended while checkpointing is off: the
+  /// executor must not wait for the agent to come back.
+  agent_disconnected,
+  /// The agent stayed unreachable for longer than the recovery timeout
+  /// (checkpointing on), or no subscription succeeded within the
+  /// registration timeout at startup.
+  recovery_timeout,
+  /// The agent sent SHUTDOWN: kill the tasks, send their terminal updates
+  /// and exit within the shutdown grace period.
+  executor_shutdown,
+  /// A status update the agent would refuse (no task id, TASK_STAGING, a
+  /// uuid that is not 16 bytes).
+  invalid_update,
 };
 
 /// The category of `mesos_http::error`; its name is "mesos_http".
