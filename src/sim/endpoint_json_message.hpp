@@ -1,0 +1,30 @@
+// Private to the simulator: how a Mesos master or agent turns a JSON request
+// body into any Call message (stout's JSON::parse, then protobuf::parse<T>,
+// then the required-fields check), with the texts it answers 400 with.
+//
+// The same rules as `parse_json_call` (endpoint_json.hpp), for any message
+// type: the agent's /api/v1/executor needs them for executor::Call. For a
+// scheduler::Call both give the same answer (checked by
+// test/sim/executor_endpoint_checks_test.cpp).
+#ifndef MESOS_HTTP_SRC_SIM_ENDPOINT_JSON_MESSAGE_HPP
+#define MESOS_HTTP_SRC_SIM_ENDPOINT_JSON_MESSAGE_HPP
+
+#include <google/protobuf/message.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mesos_http::sim::detail {
+
+/// Decodes the JSON `body` into `message` (with the library's codec).
+/// Returns Mesos's complete 400 body when Mesos would refuse the body:
+/// "Failed to parse body into JSON: ..." or "Failed to convert JSON into
+/// Call protobuf: ..." (Mesos says "Call" whatever the message type). Never
+/// throws.
+std::optional<std::string> parse_json_message(std::string_view body,
+                                              google::protobuf::Message& message);
+
+}  // namespace mesos_http::sim::detail
+
+#endif  // MESOS_HTTP_SRC_SIM_ENDPOINT_JSON_MESSAGE_HPP
