@@ -253,7 +253,10 @@ void scheduler::impl::deliver(const detail::subscription_notice& notice) {
     if (notice.ec != error::stopped) {
       with_metrics([&](scheduler_metrics& m) { ++m.reconnects_by_reason[notice.ec.message()]; });
     }
-    log->log(log_level::warning, "disconnected: " + notice.diag.message());
+    // A lost stream is logged with its retry (note_failed_attempt), a
+    // terminal one by finish_run; only a requested stop is noted here.
+    if (notice.ec == error::stopped)
+      log->log(log_level::info, "disconnected: " + notice.diag.message());
   }
   auto run_callbacks = [this](const detail::subscription_notice& n) {
     if (detached.load()) return;
@@ -457,6 +460,9 @@ void scheduler::impl::on_call_answer(Call::Type type, const boost::system::error
     if (lost && fsm && fsm->subscribed()) {
       apply(fsm->reconnect(ec, diag.message(), clock::now()));
     }
+  } else if (type == Call::TEARDOWN && fsm && !fsm->stopped()) {
+    // The framework no longer exists: resubscribing would register a new one.
+    apply(fsm->stop(clock::now(), "framework torn down (TEARDOWN accepted)"));
   }
   complete_on_strand(std::move(handler), strand, ec, diag);
 }

@@ -42,8 +42,14 @@ void scheduler::impl::apply(detail::decision d) {
 // of a run of failures are logged.
 void scheduler::impl::note_failed_attempt(clock::time_point retry_at) {
   ++failed_attempts;
-  if ((failed_attempts & (failed_attempts - 1)) != 0) return;
   auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at - clock::now());
+  if (fsm->last_failure_ended_stream()) {
+    // One line for a lost stream (the `disconnected` notice is not logged).
+    log->log(log_level::warning, "disconnected: " + fsm->final_diagnostics().message() +
+                                     "; resubscribing in " + std::to_string(delay.count()) + " ms");
+    return;
+  }
+  if ((failed_attempts & (failed_attempts - 1)) != 0) return;
   log->log(log_level::warning, "attempt " + std::to_string(failed_attempts) +
                                    " failed: " + fsm->final_diagnostics().message() +
                                    "; retrying in " + std::to_string(delay.count()) + " ms");
@@ -57,8 +63,8 @@ void scheduler::impl::open_stream() {
     log->log(log_level::info, "bearer token refreshed after 401");
   }
   stream_generation = fsm->generation();
-  auto conn = std::make_shared<io::transport>(strand, tls ? &*tls : nullptr,
-                                              config.tls.verify_peer);
+  auto conn =
+      std::make_shared<io::transport>(strand, tls ? &*tls : nullptr, config.tls.verify_peer);
   stream_conn = conn;
   stream_parser.emplace(stream_head);
   stream_head_seen = false;
@@ -74,9 +80,8 @@ void scheduler::impl::open_stream() {
                       [this, self, gen, conn](const boost::system::error_code& ec, std::size_t n) {
                         if (gen != stream_generation) return;
                         if (ec) {
-                          return apply(fsm->on_connect_failed(ec, "cannot send SUBSCRIBE: " +
-                                                                      ec.message(),
-                                                              clock::now()));
+                          return apply(fsm->on_connect_failed(
+                              ec, "cannot send SUBSCRIBE: " + ec.message(), clock::now()));
                         }
                         *bytes_out += n;
                         read_stream();
@@ -87,27 +92,27 @@ void scheduler::impl::open_stream() {
 void scheduler::impl::read_stream() {
   auto gen = stream_generation;
   auto conn = stream_conn;
-  conn->async_read_some(stream_buffer.prepare(64 * 1024), [this, self = shared_from_this(), gen,
-                                                           conn](const boost::system::error_code& ec,
-                                                                 std::size_t n) {
-    if (gen != stream_generation) return;
-    auto now = clock::now();
-    if (ec) {
-      if (stream_head_seen) {
-        return apply(fsm->on_stream_end(ec == asio::error::eof ? boost::system::error_code() : ec,
-                                        now));
-      }
-      if (stream_parser->is_header_done() && stream_parser->head().status != 200) {
-        stream_head_seen = true;  // a body delimited by the connection's end
-        return apply(fsm->on_response(stream_parser->head(), now));
-      }
-      return apply(fsm->on_connect_failed(ec, "no answer to SUBSCRIBE: " + ec.message(), now));
-    }
-    stream_buffer.commit(n);
-    last_byte.store(now.time_since_epoch().count(), std::memory_order_relaxed);
-    bytes_in.fetch_add(n, std::memory_order_relaxed);
-    on_stream_bytes(n);
-  });
+  conn->async_read_some(
+      stream_buffer.prepare(64 * 1024), [this, self = shared_from_this(), gen, conn](
+                                            const boost::system::error_code& ec, std::size_t n) {
+        if (gen != stream_generation) return;
+        auto now = clock::now();
+        if (ec) {
+          if (stream_head_seen) {
+            return apply(
+                fsm->on_stream_end(ec == asio::error::eof ? boost::system::error_code() : ec, now));
+          }
+          if (stream_parser->is_header_done() && stream_parser->head().status != 200) {
+            stream_head_seen = true;  // a body delimited by the connection's end
+            return apply(fsm->on_response(stream_parser->head(), now));
+          }
+          return apply(fsm->on_connect_failed(ec, "no answer to SUBSCRIBE: " + ec.message(), now));
+        }
+        stream_buffer.commit(n);
+        last_byte.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+        bytes_in.fetch_add(n, std::memory_order_relaxed);
+        on_stream_bytes(n);
+      });
 }
 
 // Feeds what arrived to the HTTP parser, whose body bytes go straight into

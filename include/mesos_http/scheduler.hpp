@@ -139,9 +139,11 @@ class scheduler {
 
   executor_type get_executor() const noexcept;
 
-  /// Subscribes and keeps the subscription alive until `stop()`, a terminal
-  /// error (ERROR event, 400/403 to SUBSCRIBE, 401 without a token refresh
-  /// hook), or destruction. Call once. Errors: `error::stopped`,
+  /// Subscribes and keeps the subscription alive until `stop()`, an
+  /// accepted TEARDOWN (the framework is gone: completes with
+  /// `error::stopped`), a terminal error (ERROR event, 400/403 to SUBSCRIBE,
+  /// 401 without a token refresh hook), or destruction. Call once. Errors:
+  /// `error::stopped`,
   /// `error::framework_error` (text in `last_error()`), `error::bad_request`,
   /// `error::forbidden`, `error::unauthorized`, `error::invalid_url`,
   /// `error::no_master_available`. Cancellation: use `stop()`.

@@ -29,19 +29,22 @@ bool same_media_type(std::string_view got, content_type wanted) {
 // 503 (no leader, recovering), 404 (master process not up yet) and server
 // errors are transient; other 4xx mean the request or the configuration is
 // wrong and retrying would only loop.
-bool transient_status(unsigned status) {
-  return status == 503 || status == 404 || status >= 500;
-}
+bool transient_status(unsigned status) { return status == 503 || status == 404 || status >= 500; }
 
 }  // namespace
 
 error error_for_status(unsigned status) {
   switch (status) {
-    case 400: return error::bad_request;
-    case 401: return error::unauthorized;
-    case 403: return error::forbidden;
-    case 503: return error::service_unavailable;
-    default: return error::unexpected_status;
+    case 400:
+      return error::bad_request;
+    case 401:
+      return error::unauthorized;
+    case 403:
+      return error::forbidden;
+    case 503:
+      return error::service_unavailable;
+    default:
+      return error::unexpected_status;
   }
 }
 
@@ -55,9 +58,7 @@ subscription_fsm::subscription_fsm(subscription_settings settings)
   if (!settings_.masters.empty()) target_ = settings_.masters.front();
 }
 
-void subscription_fsm::set_framework_id(const mesos::v1::FrameworkID& id) {
-  framework_id_ = id;
-}
+void subscription_fsm::set_framework_id(const mesos::v1::FrameworkID& id) { framework_id_ = id; }
 
 void subscription_fsm::set_authorization(std::string value) {
   settings_.authorization = std::move(value);
@@ -130,17 +131,15 @@ decision subscription_fsm::on_response(const http_response_head& head,
   return finish(ec, detail, &head, now);
 }
 
-decision subscription_fsm::on_ok(const http_response_head& head,
-                                 steady_clock::time_point now) {
+decision subscription_fsm::on_ok(const http_response_head& head, steady_clock::time_point now) {
   if (!same_media_type(head.content_type, settings_.content)) {
     return retry_later(error::unexpected_content_type,
-                       "SUBSCRIBE answered with Content-Type '" + head.content_type + "'",
-                       true, now);
+                       "SUBSCRIBE answered with Content-Type '" + head.content_type + "'", true,
+                       now);
   }
   if (head.stream_id.empty()) {
     return retry_later(error::missing_stream_id,
-                       "SUBSCRIBE answer from " + target_.to_string() +
-                           " has no Mesos-Stream-Id",
+                       "SUBSCRIBE answer from " + target_.to_string() + " has no Mesos-Stream-Id",
                        true, now);
   }
   state_ = state::awaiting_subscribed;
@@ -201,8 +200,7 @@ decision subscription_fsm::on_record(std::string_view record, steady_clock::time
   if (state_ == state::awaiting_subscribed) {
     if (event.type() != Event::SUBSCRIBED) {
       --notice_count_;
-      return retry_later(error::protocol_violation,
-                         "first event is not SUBSCRIBED", false, now);
+      return retry_later(error::protocol_violation, "first event is not SUBSCRIBED", false, now);
     }
     framework_id_ = event.subscribed().framework_id();
     heartbeat_interval_ = event.subscribed().heartbeat_interval_seconds();
@@ -224,7 +222,8 @@ decision subscription_fsm::on_timer(steady_clock::time_point now) {
   switch (state_) {
     case state::waiting:
       if (now < wake_at_) return {step::wait, wake_at_};
-      target_ = settings_.masters[master_index_];
+      target_ = resume_target_ ? *resume_target_ : settings_.masters[master_index_];
+      resume_target_.reset();
       redirects_chain_.start(target_);
       return begin_attempt(now);
     case state::connecting:
@@ -236,14 +235,13 @@ decision subscription_fsm::on_timer(steady_clock::time_point now) {
                          state_ == state::connecting, now);
     case state::subscribed:
       if (now < silence_deadline()) return streaming(now);
-      return retry_later(error::heartbeat_timeout,
-                         "nothing received for " +
-                             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                now - last_byte_)
-                                                .count()) +
-                             " ms (heartbeat interval " + std::to_string(heartbeat_interval_) +
-                             " s)",
-                         false, now);
+      return retry_later(
+          error::heartbeat_timeout,
+          "nothing received for " +
+              std::to_string(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(now - last_byte_).count()) +
+              " ms (heartbeat interval " + std::to_string(heartbeat_interval_) + " s)",
+          false, now);
     default:
       break;
   }
@@ -251,15 +249,14 @@ decision subscription_fsm::on_timer(steady_clock::time_point now) {
 }
 
 decision subscription_fsm::reconnect(const boost::system::error_code& reason,
-                                     const std::string& detail,
-                                     steady_clock::time_point now) {
+                                     const std::string& detail, steady_clock::time_point now) {
   if (state_ == state::stopped || state_ == state::waiting) return streaming(now);
   return retry_later(reason, detail, false, now);
 }
 
-decision subscription_fsm::stop(steady_clock::time_point now) {
+decision subscription_fsm::stop(steady_clock::time_point now, std::string why) {
   if (state_ == state::stopped) return {step::stop, steady_clock::time_point::max()};
-  return finish(error::stopped, "stopped by the application", nullptr, now);
+  return finish(error::stopped, std::move(why), nullptr, now);
 }
 
 std::deque<subscription_notice> subscription_fsm::take_notices() {
@@ -281,12 +278,17 @@ subscription_notice& subscription_fsm::add_notice(subscription_notice::kind what
 // Every failure funnels here: tell the application if a stream was open,
 // pick the next master (a dead subscription retries the master it started
 // from; a failed attempt moves on) and wait a jittered backoff.
-decision subscription_fsm::retry_later(const boost::system::error_code& ec,
-                                       std::string detail, bool rotate,
-                                       steady_clock::time_point now) {
+decision subscription_fsm::retry_later(const boost::system::error_code& ec, std::string detail,
+                                       bool rotate, steady_clock::time_point now) {
   note_disconnected(ec, detail);
   backoff_.disconnected(now);
   if (rotate) master_index_ = (master_index_ + 1) % settings_.masters.size();
+  if (!rotate && state_ == state::subscribed) {
+    resume_target_ = target_;
+  } else {
+    resume_target_.reset();
+  }
+  ended_stream_ = stream_open_;
   ++reconnects_;
   state_ = state::waiting;
   stream_id_.clear();

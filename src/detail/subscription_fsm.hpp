@@ -107,21 +107,19 @@ class subscription_fsm {
   decision start(steady_clock::time_point now);
   /// The connection to `target()` failed (resolve, connect, TLS, write, or
   /// reading the answer's head).
-  decision on_connect_failed(const boost::system::error_code& ec,
-                             const std::string& detail,
+  decision on_connect_failed(const boost::system::error_code& ec, const std::string& detail,
                              steady_clock::time_point now);
-  decision on_response(const http_response_head& head,
-                       steady_clock::time_point now);
+  decision on_response(const http_response_head& head, steady_clock::time_point now);
   decision on_body(std::string_view bytes, steady_clock::time_point now);
   /// The stream ended: EOF (`ec` empty), terminal chunk, or a read error.
-  decision on_stream_end(const boost::system::error_code& ec,
-                         steady_clock::time_point now);
+  decision on_stream_end(const boost::system::error_code& ec, steady_clock::time_point now);
   decision on_timer(steady_clock::time_point now);
   /// Drops the current stream and starts over after a backoff (used when
   /// the call connection learns the subscription is gone, e.g. 403).
-  decision reconnect(const boost::system::error_code& reason,
-                     const std::string& detail, steady_clock::time_point now);
-  decision stop(steady_clock::time_point now);
+  decision reconnect(const boost::system::error_code& reason, const std::string& detail,
+                     steady_clock::time_point now);
+  /// Ends for good with `error::stopped` and `why` as the diagnostics.
+  decision stop(steady_clock::time_point now, std::string why = "stopped by the application");
 
   /// Notices produced since the last call, oldest first (copies; for tests).
   std::deque<subscription_notice> take_notices();
@@ -162,13 +160,16 @@ class subscription_fsm {
   /// True after a 401 when the driver should refresh credentials before the
   /// next attempt; cleared by `set_authorization`.
   bool credentials_stale() const noexcept { return credentials_stale_; }
+  /// True when the last failure ended an open event stream (rather than an
+  /// attempt that never got one).
+  bool last_failure_ended_stream() const noexcept { return ended_stream_; }
 
  private:
   enum class state { idle, connecting, awaiting_subscribed, subscribed, waiting, stopped };
 
   decision begin_attempt(steady_clock::time_point now);
-  decision retry_later(const boost::system::error_code& ec, std::string detail,
-                       bool rotate, steady_clock::time_point now);
+  decision retry_later(const boost::system::error_code& ec, std::string detail, bool rotate,
+                       steady_clock::time_point now);
   decision finish(const boost::system::error_code& ec, std::string detail,
                   const http_response_head* head, steady_clock::time_point now);
   decision on_ok(const http_response_head& head, steady_clock::time_point now);
@@ -186,6 +187,9 @@ class subscription_fsm {
   state state_ = state::idle;
   std::size_t master_index_ = 0;
   url target_;
+  // The leader a dropped subscription was on: tried again first, since the
+  // configured master would only redirect there once more.
+  std::optional<url> resume_target_;
   std::string stream_id_;
   std::optional<mesos::v1::FrameworkID> framework_id_;
   double heartbeat_interval_ = 0;
@@ -196,6 +200,7 @@ class subscription_fsm {
   std::uint64_t redirects_ = 0;
   std::uint64_t reconnects_ = 0;
   bool stream_open_ = false;
+  bool ended_stream_ = false;
   bool credentials_stale_ = false;
   subscription_notice& add_notice(subscription_notice::kind what);
 

@@ -131,12 +131,18 @@ TEST_CASE("every call is accepted and every simulated event is delivered", "[cli
   REQUIRE(client.wait_events(sched::Event::FAILURE, 1));
   CHECK(client.count(sched::Event::HEARTBEAT) >= 1);
 
+  const auto subscribed_before = client.count(sched::Event::SUBSCRIBED);
   accepted(client, calls::teardown());
+  // The framework is gone: the client stops instead of registering anew.
+  REQUIRE(client.wait([&] { return client.run_result_.has_value(); }));
+  CHECK(*client.run_result_ == mesos_http::error::stopped);
+  CHECK(client->last_error().message().find("torn down") != std::string::npos);
+  CHECK(client.count(sched::Event::SUBSCRIBED) == subscribed_before);
   auto m = client->metrics();
   for (auto type : {"ACCEPT", "DECLINE", "SUPPRESS", "REVIVE", "ACCEPT_INVERSE_OFFERS",
-                    "DECLINE_INVERSE_OFFERS", "RECONCILE", "RECONCILE_OPERATIONS",
-                    "ACKNOWLEDGE", "ACKNOWLEDGE_OPERATION_STATUS", "MESSAGE", "REQUEST",
-                    "UPDATE_FRAMEWORK", "KILL", "SHUTDOWN", "TEARDOWN"}) {
+                    "DECLINE_INVERSE_OFFERS", "RECONCILE", "RECONCILE_OPERATIONS", "ACKNOWLEDGE",
+                    "ACKNOWLEDGE_OPERATION_STATUS", "MESSAGE", "REQUEST", "UPDATE_FRAMEWORK",
+                    "KILL", "SHUTDOWN", "TEARDOWN"}) {
     INFO(type);
     CHECK(m.calls_by_type[type] >= 1);
   }

@@ -224,14 +224,23 @@ TEST_CASE("fsm: a 307 with Mesos's scheme-relative Location is followed at once"
   CHECK(req.headers["Host"] == "127.0.0.7:5051");
   CHECK(req.call.type() == Call::SUBSCRIBE);
 
-  // The leader answers: subscribed there, and a later drop retries it.
+  // The leader answers: subscribed there, and a later drop retries that
+  // leader first (the configured master would only redirect again).
   fsm.on_response(ok_head(content), t0 + ms(6));
   fsm.on_body(record(content, subscribed_event("fw-1")), t0 + ms(7));
   CHECK(fsm.subscribed());
   auto w = fsm.on_stream_end({}, t0 + ms(8));
   REQUIRE(w.next == step::wait);
+  CHECK(fsm.last_failure_ended_stream());
   CHECK(fsm.on_timer(w.deadline).next == step::connect);
-  CHECK(fsm.target() == master("m1"));  // the configured master (it redirects again)
+  CHECK(fsm.target() == expected);
+  // The leader is gone too: back to the configured list, moving on from m1.
+  auto w2 = fsm.on_connect_failed(make_error_code(boost::system::errc::connection_refused),
+                                  "refused", w.deadline + ms(1));
+  REQUIRE(w2.next == step::wait);
+  CHECK_FALSE(fsm.last_failure_ended_stream());
+  CHECK(fsm.on_timer(w2.deadline).next == step::connect);
+  CHECK(fsm.target() == master("m2"));
 }
 
 TEST_CASE("fsm: redirect loops and too many redirects rotate with backoff", "[fsm]") {
