@@ -1,8 +1,10 @@
 // mesos-http simulator (private): the state behind `sim::cluster`, shared by
-// cluster.cpp (frameworks, subscriptions, call dispatch), cluster_offers.cpp
-// (allocation, ACCEPT/DECLINE, offer operations), cluster_launch.cpp (LAUNCH,
-// LAUNCH_GROUP), cluster_tasks.cpp (task life, status updates, kills,
-// reconciliation) and cluster_state.cpp (/state).
+// cluster.cpp (timers, framework removal, call dispatch),
+// cluster_frameworks.cpp (subscriptions, UPDATE_FRAMEWORK, REVIVE, SUPPRESS),
+// cluster_offers.cpp (allocation, ACCEPT/DECLINE, offer operations),
+// cluster_launch.cpp (LAUNCH, LAUNCH_GROUP), cluster_tasks.cpp (task life,
+// status updates, kills, reconciliation), cluster_maintenance.cpp
+// (maintenance windows, inverse offers) and cluster_state.cpp (/state).
 #ifndef MESOS_HTTP_SIM_CLUSTER_IMPL_HPP
 #define MESOS_HTTP_SIM_CLUSTER_IMPL_HPP
 
@@ -32,15 +34,31 @@ using detail::resource_list;
 namespace detail {
 
 // --- timers: one queue; owners keep iterators to cancel ---
-enum class timer_kind { task_step, update_retry, offer_timeout, filter_expiry, failover };
+enum class timer_kind {
+  task_step,
+  update_retry,
+  offer_timeout,
+  filter_expiry,
+  failover,
+  inverse_offer_timeout,
+  inverse_filter_expiry,
+};
 struct timer {
   timer_kind kind;
   std::string framework_id;
-  std::string key;  // task id, offer id or filter role
+  std::string key;  // task id, offer id, inverse offer id or filter role
   std::size_t agent = 0;
 };
 using timer_queue = std::multimap<time_point, timer>;
 using timer_ref = std::optional<timer_queue::iterator>;
+
+// An agent's maintenance window and the allocator's view of its inverse
+// offers (Mesos keeps the same in `Slave::Maintenance`).
+struct maintenance_state {
+  v1::Unavailability unavailability;
+  std::map<std::string, std::string> outstanding;  // framework id -> inverse offer id
+  std::vector<inverse_offer_answer> answers;
+};
 
 struct agent_state {
   std::string id;
@@ -49,6 +67,7 @@ struct agent_state {
   resource_list total;      // changes with RESERVE/UNRESERVE/CREATE/DESTROY
   resource_list available;  // total minus offered minus used
   bool removed = false;
+  std::optional<maintenance_state> maintenance;
 };
 
 struct offer_state {
@@ -57,6 +76,13 @@ struct offer_state {
   std::string role;
   std::size_t agent = 0;
   resource_list resources;
+  timer_ref timeout;
+};
+
+struct inverse_offer_state {
+  std::string id;
+  std::string framework_id;
+  std::size_t agent = 0;
   timer_ref timeout;
 };
 
@@ -142,6 +168,8 @@ struct framework_state {
   std::deque<completed_task> completed;  // the last `max_completed_tasks`
   std::map<std::pair<std::size_t, std::string>, executor_state> executors;  // (agent, id)
   std::set<std::string> offers;
+  std::set<std::string> inverse_offers;
+  std::map<std::size_t, timer_queue::iterator> inverse_filters;  // by agent: expiry
   std::map<std::string, operation_state> operations;
   double cpus = 0;  // offered + used, for fair sharing
   double mem = 0;
@@ -159,6 +187,7 @@ struct cluster::impl {
   using timer_ref = detail::timer_ref;
   using agent_state = detail::agent_state;
   using offer_state = detail::offer_state;
+  using inverse_offer_state = detail::inverse_offer_state;
   using script = detail::script;
   using task_state = detail::task_state;
   using executor_state = detail::executor_state;
@@ -179,6 +208,7 @@ struct cluster::impl {
   std::vector<agent_state> agents;
   std::map<std::string, std::unique_ptr<framework_state>> frameworks;
   std::unordered_map<std::string, offer_state> offers;
+  std::map<std::string, inverse_offer_state> inverse_offers;
   std::vector<delivery> out;
   std::uint64_t next_framework = 0;
   std::uint64_t next_offer = 0;
@@ -223,7 +253,9 @@ struct cluster::impl {
   void suppress(framework_state& f, const sched::Call::Suppress* suppress);
 
   // --- offers (cluster_offers.cpp) ---
+  // An allocation round: offers (allocate_offers), then inverse offers.
   void allocate(time_point now);
+  void allocate_offers(time_point now);
   bool filtered(const framework_state& f, const std::string& role, std::size_t agent,
                 const resource_list& resources) const;
   bool constraints_allow(const framework_state& f, const std::string& role,
@@ -290,6 +322,25 @@ struct cluster::impl {
   // The task leaves the cluster while its process may still run.
   void exec_destroy(framework_state& f, task_state& t);
   task_state* process_task(std::uint64_t process, framework_state** f);
+
+  // --- maintenance (cluster_maintenance.cpp) ---
+  std::optional<std::size_t> live_agent(const std::string& agent_id) const;
+  static v1::URL agent_url(const agent_state& a);
+  std::int64_t unix_nanoseconds(time_point t) const;
+  bool uses_agent(const framework_state& f, std::size_t agent) const;
+  void make_inverse_offers(time_point now);
+  v1::InverseOffer render_inverse_offer(const inverse_offer_state& io) const;
+  // Removes an outstanding inverse offer; RESCIND_INVERSE_OFFER when `rescind`.
+  void remove_inverse_offer(const std::string& id, bool rescind);
+  void remove_inverse_offers_of(framework_state& f);
+  void clear_inverse_filters(framework_state& f);
+  void answer_inverse_offers(framework_state& f,
+                             const google::protobuf::RepeatedPtrField<v1::OfferID>& ids,
+                             const v1::Filters* filters, bool accepted, time_point now);
+  // Sets or clears an agent's window the way Mesos's updateUnavailability does.
+  void set_unavailability(std::size_t agent, std::optional<v1::Unavailability> unavailability,
+                          time_point now);
+  maintenance_status maintenance_of(std::size_t agent) const;
 
   // --- state (cluster_state.cpp) ---
   std::string state_json() const;

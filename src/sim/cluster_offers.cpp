@@ -107,17 +107,13 @@ v1::Offer cluster::impl::render_offer(const framework_state& f, const offer_stat
       offer.add_executor_ids()->set_value(it->first.second);
     }
   }
-  auto* url = offer.mutable_url();
-  url->set_scheme("http");
-  url->mutable_address()->set_hostname(a.hostname);
-  url->mutable_address()->set_ip("127.0.0.1");
-  url->mutable_address()->set_port(5051);
-  url->set_path("/slave(1)");
+  *offer.mutable_url() = agent_url(a);
+  if (a.maintenance) *offer.mutable_unavailability() = a.maintenance->unavailability;
   if (role) offer.mutable_allocation_info()->set_role(*role);
   return offer;
 }
 
-void cluster::impl::allocate(time_point now) {
+void cluster::impl::allocate_offers(time_point now) {
   allocation_wanted = false;
   allocation_at = now + config.allocation_interval;
   ++offer_rounds;

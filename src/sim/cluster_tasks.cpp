@@ -411,6 +411,7 @@ bool cluster::impl::remove_agent(const std::string& agent_id, time_point now) {
     resource_list discarded;
     remove_offer(id, true, &discarded, now);
   }
+  if (a.maintenance) set_unavailability(index, std::nullopt, now);  // rescinds inverse offers
 
   for (auto& [fid, f] : frameworks) {
     if (f->status == framework_status::removed) continue;

@@ -428,14 +428,17 @@ struct master::impl : detail::session_owner,
     return std::nullopt;
   }
 
-  bool control_remove_agent(const std::string& agent_id) override {
-    bool removed = false;
+  // Every master of the cluster is woken: on an ensemble only the leader
+  // delivers, and this one may not be it.
+  void control_cluster(const std::function<void(cluster&, time_point)>& action) override {
+    std::vector<std::function<void()>> wake;
     {
       std::lock_guard<std::mutex> lock(mutex);
-      removed = the_cluster.remove_agent(agent_id, sim_clock::now());
+      action(the_cluster, sim_clock::now());
+      wake = shared->wakers;
     }
     pump();
-    return removed;
+    for (const auto& w : wake) w();
   }
 
   std::vector<call_log_entry> control_calls() override {
@@ -571,11 +574,7 @@ std::string master::work_dir() const {
 
 void master::remove_agent(const std::string& agent_id) {
   boost::asio::dispatch(impl_->strand, [self = impl_, agent_id] {
-    {
-      std::lock_guard<std::mutex> lock(self->mutex);
-      self->the_cluster.remove_agent(agent_id, sim_clock::now());
-    }
-    self->pump();
+    self->control_cluster([&](cluster& c, time_point now) { c.remove_agent(agent_id, now); });
   });
 }
 

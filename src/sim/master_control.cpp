@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace mesos_http::sim::detail {
@@ -116,16 +118,102 @@ http_answer calls_route(std::string_view method, control_target& t) {
   return json_answer(200, calls);
 }
 
-http_answer agents_route(std::string_view method, std::string_view path, control_target& t) {
-  constexpr std::string_view prefix = "/sim/agents/";
-  constexpr std::string_view suffix = "/remove";
-  if (path.size() <= prefix.size() + suffix.size() ||
-      path.substr(path.size() - suffix.size()) != suffix) {
-    return error_answer(404, "");
+json maintenance_json(const maintenance_status& m) {
+  json unavailability{{"start", {{"nanoseconds", m.unavailability.start().nanoseconds()}}}};
+  if (m.unavailability.has_duration()) {
+    unavailability["duration"] = {{"nanoseconds", m.unavailability.duration().nanoseconds()}};
   }
+  json outstanding = json::array();
+  for (const auto& io : m.outstanding) {
+    outstanding.push_back({{"id", io.id().value()}, {"framework_id", io.framework_id().value()}});
+  }
+  json answers = json::array();
+  for (const auto& a : m.answers) {
+    answers.push_back({{"inverse_offer_id", a.inverse_offer_id},
+                       {"framework_id", a.framework_id},
+                       {"status", a.accepted ? "ACCEPT" : "DECLINE"},
+                       {"timestamp", a.timestamp}});
+  }
+  return {{"agent_id", m.agent_id},
+          {"unavailability", std::move(unavailability)},
+          {"inverse_offers", std::move(outstanding)},
+          {"answers", std::move(answers)}};
+}
+
+// Seconds as a duration; `min`/`max` bound them to keep the arithmetic exact.
+std::optional<std::string> take_seconds(const json& value, const std::string& key, double min,
+                                        double max, duration& out) {
+  if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() < min ||
+      value.get<double>() > max) {
+    return "'" + key + "' must be a number of seconds from " + dump(min) + " to " + dump(max);
+  }
+  out = std::chrono::duration_cast<duration>(std::chrono::duration<double>(value.get<double>()));
+  return std::nullopt;
+}
+
+// The optional body of POST /sim/agents/<id>/maintenance.
+std::optional<std::string> parse_window(std::string_view body, maintenance_window& window) {
+  constexpr double ten_years = 10.0 * 365 * 24 * 3600;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return std::nullopt;
+  json request = json::parse(body, nullptr, false);
+  if (request.is_discarded() || !request.is_object()) {
+    return std::string(
+        "Expected a JSON object {\"start_seconds_from_now\": S, \"duration_seconds\": D}");
+  }
+  for (const auto& [key, value] : request.items()) {
+    duration d{};
+    if (key == "start_seconds_from_now") {
+      if (auto e = take_seconds(value, key, -ten_years, ten_years, d)) return e;
+      window.starts_in = d;
+    } else if (key == "duration_seconds") {
+      if (value.is_null()) continue;
+      if (auto e = take_seconds(value, key, 0, ten_years, d)) return e;
+      window.length = d;
+    } else {
+      return "Unknown member '" + key + "'";
+    }
+  }
+  return std::nullopt;
+}
+
+http_answer maintenance_route(std::string_view method, const std::string& id, std::string_view body,
+                              control_target& t) {
+  if (method != "GET" && method != "POST" && method != "DELETE") {
+    return method_not_allowed("GET, POST, DELETE");
+  }
+  maintenance_window window;
+  if (method == "POST") {
+    if (auto error = parse_window(body, window)) return error_answer(400, *error);
+  }
+  bool known = false;
+  std::optional<maintenance_status> status;
+  t.control_cluster([&](cluster& c, time_point now) {
+    const auto ids = c.agent_ids();
+    known = std::find(ids.begin(), ids.end(), id) != ids.end();
+    if (method == "POST" && c.schedule_maintenance(id, window, now)) status = c.maintenance(id);
+    if (method == "GET") status = c.maintenance(id);
+    if (method == "DELETE") status = c.cancel_maintenance(id, now);
+  });
+  if (status) return json_answer(200, maintenance_json(*status));
+  if (!known || method == "POST") return error_answer(404, "Unknown agent '" + id + "'");
+  return error_answer(404, "No maintenance is scheduled for agent '" + id + "'");
+}
+
+// /sim/agents/<agent id>/<action>; agent ids have no '/'.
+http_answer agents_route(std::string_view method, std::string_view path, std::string_view body,
+                         control_target& t) {
+  constexpr std::string_view prefix = "/sim/agents/";
+  std::string_view rest = path.substr(prefix.size());
+  auto slash = rest.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return error_answer(404, "");
+  std::string id(rest.substr(0, slash));
+  std::string_view action = rest.substr(slash + 1);
+  if (action == "maintenance") return maintenance_route(method, id, body, t);
+  if (action != "remove") return error_answer(404, "");
   if (method != "POST") return method_not_allowed("POST");
-  std::string id(path.substr(prefix.size(), path.size() - prefix.size() - suffix.size()));
-  if (!t.control_remove_agent(id)) return error_answer(404, "Unknown agent '" + id + "'");
+  bool removed = false;
+  t.control_cluster([&](cluster& c, time_point now) { removed = c.remove_agent(id, now); });
+  if (!removed) return error_answer(404, "Unknown agent '" + id + "'");
   return json_answer(200, json{{"removed", id}});
 }
 
@@ -138,7 +226,7 @@ http_answer control_request(std::string_view method, std::string_view path, std:
   if (path == "/sim/faults") return faults_route(method, body, target);
   if (path == "/sim/leader") return leader_route(method, body, target);
   if (path == "/sim/calls") return calls_route(method, target);
-  if (path.rfind("/sim/agents/", 0) == 0) return agents_route(method, path, target);
+  if (path.rfind("/sim/agents/", 0) == 0) return agents_route(method, path, body, target);
   return error_answer(404, "");
 }
 

@@ -1,6 +1,7 @@
 // mesos-http simulator (private): the control endpoints under /sim/ that let
 // a shell (curl) drive a running simulated master — faults, leadership,
-// agent loss, the call log. See docs/simulator.md for the routes.
+// agent loss, agent maintenance, the call log. See docs/simulator.md for the
+// routes.
 #ifndef MESOS_HTTP_SIM_MASTER_CONTROL_HPP
 #define MESOS_HTTP_SIM_MASTER_CONTROL_HPP
 
@@ -8,6 +9,7 @@
 #include <mesos_http/sim/scheduler_endpoint.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,8 +24,9 @@ struct control_target {
   virtual fault_settings& control_faults() = 0;
   /// Makes master `leader` lead (nullopt: no leader); an error text for 400.
   virtual std::optional<std::string> control_elect(std::optional<std::size_t> leader) = 0;
-  /// Removes an agent; false if there is no such (live) agent.
-  virtual bool control_remove_agent(const std::string& agent_id) = 0;
+  /// Runs `action` on the cluster (under its lock, with the current time),
+  /// then sends the events it queued.
+  virtual void control_cluster(const std::function<void(cluster&, time_point now)>& action) = 0;
   /// The call log so far.
   virtual std::vector<call_log_entry> control_calls() = 0;
 };

@@ -2,9 +2,10 @@
 //
 // `sim::cluster` is the master's bookkeeping with no I/O and no clock of its
 // own: frameworks and their subscriptions, agents and their resources, offers,
-// tasks and their status updates. Every operation takes the current time as
-// an argument, and `advance(now)` fires whatever became due (task progress,
-// re-sent unacknowledged updates, expired offer filters, failover timeouts).
+// tasks and their status updates, maintenance windows and inverse offers.
+// Every operation takes the current time as an argument, and `advance(now)`
+// fires whatever became due (task progress, re-sent unacknowledged updates,
+// expired offer filters, failover timeouts).
 // The HTTP server (`sim::master`) validates requests, calls into the cluster
 // and writes the resulting events to the right subscription streams; tests
 // drive the cluster directly with time as data.
@@ -159,6 +160,40 @@ struct subscription {
   std::optional<std::string> error;
 };
 
+/// A maintenance window for one agent: Mesos's `Unavailability`, with the
+/// start given relative to the moment the window is scheduled.
+struct maintenance_window {
+  /// When the agent becomes unavailable, counted from the `now` passed to
+  /// `cluster::schedule_maintenance`; negative = the window already began.
+  duration starts_in{};
+  /// How long the agent stays unavailable; unset = indefinitely.
+  std::optional<duration> length;
+};
+
+/// A framework's answer to an inverse offer.
+struct inverse_offer_answer {
+  std::string inverse_offer_id;
+  std::string framework_id;
+  /// True for ACCEPT_INVERSE_OFFERS, false for DECLINE_INVERSE_OFFERS.
+  bool accepted = false;
+  /// Unix time of the answer in seconds, on the clock status updates use
+  /// (`cluster_config::start_timestamp` plus simulated time).
+  double timestamp = 0;
+};
+
+/// An agent's scheduled maintenance as the master sees it.
+struct maintenance_status {
+  std::string agent_id;
+  /// What the agent's inverse offers and regular offers carry: `start` in
+  /// Unix nanoseconds, `duration` when the window has a length.
+  mesos::v1::Unavailability unavailability;
+  /// Inverse offers sent for the agent and not yet answered, rescinded or
+  /// dropped, in id order.
+  std::vector<mesos::v1::InverseOffer> outstanding;
+  /// Every answer given since the window was scheduled, oldest first.
+  std::vector<inverse_offer_answer> answers;
+};
+
 /// What the master knows of a framework id (drives 400/403 answers).
 enum class framework_status {
   unknown,       ///< never seen (or forgotten): 400 "Framework cannot be found"
@@ -214,9 +249,56 @@ class cluster {
   std::vector<delivery> take_deliveries();
 
   /// Fault injection: the agent is lost (its tasks become TASK_LOST /
-  /// TASK_GONE for PARTITION_AWARE frameworks, its offers are rescinded, a
-  /// FAILURE event names it).
+  /// TASK_GONE for PARTITION_AWARE frameworks, its offers and inverse offers
+  /// are rescinded, its maintenance window is forgotten, a FAILURE event
+  /// names it).
   bool remove_agent(const std::string& agent_id, time_point now);
+
+  /// Maintenance (Mesos's maintenance primitives, without the operator
+  /// API): schedules `window` for the agent, or replaces its window. As in
+  /// Mesos, every change of an agent's window rescinds its outstanding
+  /// offers (RESCIND) and inverse offers (RESCIND_INVERSE_OFFER), forgets
+  /// the frameworks' inverse offer filters for it, and asks for an
+  /// allocation round right away. From then on:
+  ///   - offers for the agent carry `unavailability`;
+  ///   - each allocation round sends, after the round's OFFERS, one
+  ///     INVERSE_OFFERS event per framework that is subscribed, has
+  ///     resources offered or allocated on the agent (an outstanding offer,
+  ///     a live task or an executor), has no inverse offer outstanding for
+  ///     the agent and does not filter it. Each InverseOffer holds a fresh
+  ///     id from the offer id sequence ("<master id>-O<n>"), the agent's
+  ///     `url`, `framework_id`, `agent_id` and `unavailability`, and no
+  ///     resources (the whole agent). Frameworks with nothing on the agent
+  ///     get none, as Mesos's allocator decides;
+  ///   - ACCEPT_INVERSE_OFFERS / DECLINE_INVERSE_OFFERS answer the
+  ///     framework's own outstanding inverse offers: each is recorded (see
+  ///     `maintenance`) and gone, and the framework gets no new inverse
+  ///     offer for that agent for the call's `refuse_seconds` (default 5,
+  ///     negative = 5, at most 365 days, 0 = no filter); after that one
+  ///     comes again if it still uses the agent, whatever it answered.
+  ///     Unknown, already answered or rescinded ids and ids of another
+  ///     framework's inverse offers are ignored, as Mesos ignores (logs)
+  ///     ids that are no longer valid. REVIVE clears the filters;
+  ///   - an inverse offer not answered within `cluster_config::offer_timeout`
+  ///     (when set) is rescinded and offered again in a later round;
+  ///   - a framework that disconnects, fails over or is removed loses its
+  ///     inverse offers without RESCIND_INVERSE_OFFER (it gets new ones
+  ///     once subscribed again); removing the agent rescinds them.
+  /// The window never actually begins: the agent and its tasks keep
+  /// running past `start` (Mesos needs an operator's `/machine/down` for
+  /// that). Returns false for an unknown or removed agent.
+  bool schedule_maintenance(const std::string& agent_id, const maintenance_window& window,
+                            time_point now);
+
+  /// Cancels the agent's maintenance window: outstanding offers and inverse
+  /// offers for it are rescinded (RESCIND, RESCIND_INVERSE_OFFER) and its
+  /// offers carry no `unavailability` any more. Returns the window's last
+  /// status (with every answer it got), or nothing if the agent had none.
+  std::optional<maintenance_status> cancel_maintenance(const std::string& agent_id, time_point now);
+
+  /// The agent's maintenance window and what frameworks did with its
+  /// inverse offers; nothing when none is scheduled (or no such agent).
+  std::optional<maintenance_status> maintenance(const std::string& agent_id) const;
 
   /// Exec mode (`cluster_config::exec_tasks`): removes and returns the
   /// queued process actions, in order. Apply them in that order.
