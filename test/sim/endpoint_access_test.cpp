@@ -72,7 +72,7 @@ TEST_CASE("negotiate_accept follows libprocess's acceptsMediaType, JSON first", 
   }
 }
 
-TEST_CASE("406 when SUBSCRIBE or RECONCILE_OPERATIONS accepts neither type; others ignore Accept",
+TEST_CASE("406 when SUBSCRIBE or RECONCILE_OPERATIONS accepts neither type, others ignore Accept",
           "[sim][endpoint]") {
   const content_type type = GENERATE(content_type::json, content_type::protobuf);
   fake_master m;

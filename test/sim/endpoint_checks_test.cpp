@@ -110,7 +110,7 @@ TEST_CASE("a missing Content-Type is 400, whatever the body", "[sim][endpoint]")
   CHECK(body_of(out) == "Expecting 'Content-Type' to be present");
 }
 
-TEST_CASE("Content-Type is compared byte for byte; anything else is 415, body unread",
+TEST_CASE("Content-Type is compared byte for byte, anything else is 415, body unread",
           "[sim][endpoint]") {
   fake_master m;
   m.subscribed();

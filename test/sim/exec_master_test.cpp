@@ -92,7 +92,7 @@ TEST_CASE("sim exec: a command that cannot be executed fails the launch", "[sim]
   CHECK(master->task_processes().empty());
 }
 
-TEST_CASE("sim exec: KILL terminates the process group; a TERM-proof one gets SIGKILL",
+TEST_CASE("sim exec: KILL terminates the process group, a TERM-proof one gets SIGKILL",
           "[sim][master][exec]") {
   auto type = GENERATE(content_type::json, content_type::protobuf);
   running_master master(exec_config());

@@ -300,7 +300,7 @@ TEST_CASE("executor endpoint: validation comes before Accept and before any look
 // ---------------------------------------------------------------------------
 // Accept, HEARTBEAT, recovery.
 
-TEST_CASE("executor endpoint: SUBSCRIBE negotiates Accept, JSON first; 406 if neither",
+TEST_CASE("executor endpoint: SUBSCRIBE negotiates Accept, JSON first, 406 if neither",
           "[sim][executor_endpoint]") {
   const content_type type = GENERATE(values({content_type::protobuf, content_type::json}));
   fake_agent a;

@@ -98,7 +98,7 @@ TEST_CASE("fsm: media type parameters and case are tolerated", "[fsm]") {
   CHECK(fsm.on_response(head, t0).next == step::stream);
 }
 
-TEST_CASE("fsm: bad RecordIO and oversized records reconnect; memory stays bounded", "[fsm]") {
+TEST_CASE("fsm: bad RecordIO and oversized records reconnect, memory stays bounded", "[fsm]") {
   auto content = GENERATE(content_type::protobuf, content_type::json);
   auto s = settings(content);
   s.max_record_size = 1024;
@@ -193,7 +193,7 @@ TEST_CASE("fsm: subscribe_timeout bounds connecting and waiting for SUBSCRIBED",
   }
 }
 
-TEST_CASE("fsm: stop() ends everything; later completions are ignored", "[fsm]") {
+TEST_CASE("fsm: stop() ends everything, later completions are ignored", "[fsm]") {
   auto content = GENERATE(content_type::protobuf, content_type::json);
   subscription_fsm fsm(settings(content));
   SECTION("while streaming: a disconnected notice with error::stopped") {

@@ -81,7 +81,7 @@ TEST_CASE("fsm: start connects to the first master with an exact SUBSCRIBE", "[f
   }
 }
 
-TEST_CASE("fsm: 200 + SUBSCRIBED subscribes; bytes push the heartbeat deadline", "[fsm]") {
+TEST_CASE("fsm: 200 + SUBSCRIBED subscribes, bytes push the heartbeat deadline", "[fsm]") {
   auto content = GENERATE(content_type::protobuf, content_type::json);
   subscription_fsm fsm(settings(content));
   fsm.start(t0);
