@@ -25,28 +25,35 @@ boost::system::error_code missing_required(const Message& message, diagnostics& 
 
 boost::system::error_code codec::encode(const Message& message, std::string& out,
                                         diagnostics& diag) const {
-  diag.clear();
   out.clear();
+  return encode_append(message, out, diag);
+}
+
+boost::system::error_code codec::encode_append(const Message& message, std::string& out,
+                                               diagnostics& diag) const {
+  diag.clear();
   if (!message.IsInitialized()) return missing_required(message, diag);
   if (type_ == content_type::json) {
     detail::write_json(message, out);
     return {};
   }
   // Deterministic: map entries sorted by key, so equal messages always give
-  // equal bytes (fixtures, caches and tests rely on it).
-  // Sized first, then written into one flat array: a growing string stream
-  // costs several times the serialization itself for small calls.
+  // equal bytes (fixtures, caches and tests rely on it). Sized first, then
+  // written into one flat array: a growing string stream costs several times
+  // the serialization itself for small calls.
   bool written = false;
+  const std::size_t start = out.size();
   const std::size_t size = message.ByteSizeLong();
   if (size <= static_cast<std::size_t>(INT_MAX)) {
-    out.resize(size);
-    google::protobuf::io::ArrayOutputStream array(out.data(), static_cast<int>(size));
+    out.resize(start + size);
+    google::protobuf::io::ArrayOutputStream array(out.data() + start, static_cast<int>(size));
     google::protobuf::io::CodedOutputStream coded(&array);
     coded.SetSerializationDeterministic(true);
     message.SerializeWithCachedSizes(&coded);
     written = !coded.HadError() && static_cast<std::size_t>(coded.ByteCount()) == size;
   }
   if (!written) {
+    out.resize(start);
     diag.set_message(message.GetTypeName() + " could not be serialized");
     return make_error_code(error::encode_failed);
   }

@@ -366,12 +366,13 @@ void scheduler::impl::send(Call& call, asio::any_completion_handler<send_signatu
     calls::set_framework(call, *fsm->framework_id());
   }
   std::unique_ptr<pending_call> op = take_spare_call();
+  op->body.clear();
+  if (prepend_framework) op->body.append(framework_id_field());
   diagnostics diag;
-  if (auto ec = codec(config.content).encode(call, op->body, diag)) {
+  if (auto ec = codec(config.content).encode_append(call, op->body, diag)) {
     with_metrics([](scheduler_metrics& m) { ++m.call_failures_by_reason["encode"]; });
     return complete_later(std::move(handler), strand, ec, diag);
   }
-  if (prepend_framework) op->body.insert(0, framework_id_field());
   if (static_cast<std::size_t>(type) < type_slots) {
     call_counts[static_cast<std::size_t>(type)].fetch_add(1, std::memory_order_relaxed);
   }

@@ -62,22 +62,24 @@ class codec {
   constexpr content_type type() const noexcept { return type_; }
 
   /// The Content-Type header value for this codec's content type.
-  constexpr std::string_view media_type() const noexcept {
-    return mesos_http::media_type(type_);
-  }
+  constexpr std::string_view media_type() const noexcept { return mesos_http::media_type(type_); }
 
   /// Serializes `message` into `out` (replacing its content).
   ///
   /// Fails with `error::missing_required_fields` when the message lacks
   /// fields the schema requires (Mesos would refuse it), naming them in
   /// `diag`; with `error::encode_failed` if protobuf cannot serialize it.
-  boost::system::error_code encode(const google::protobuf::Message& message,
-                                   std::string& out, diagnostics& diag) const;
+  boost::system::error_code encode(const google::protobuf::Message& message, std::string& out,
+                                   diagnostics& diag) const;
+
+  /// Like `encode`, but appends the bytes to what `out` holds (which is
+  /// left as it was on error).
+  boost::system::error_code encode_append(const google::protobuf::Message& message,
+                                          std::string& out, diagnostics& diag) const;
 
   /// Like `encode`, but appends the bytes to `out` as one RecordIO record.
-  boost::system::error_code encode_record(
-      const google::protobuf::Message& message, std::string& out,
-      diagnostics& diag) const;
+  boost::system::error_code encode_record(const google::protobuf::Message& message,
+                                          std::string& out, diagnostics& diag) const;
 
   /// Parses `bytes` into `message` (which is cleared first).
   ///
@@ -85,8 +87,7 @@ class codec {
   /// `error::json_schema_mismatch`, `error::missing_required_fields`. On
   /// error `message` holds whatever was parsed before the problem; `diag`
   /// says what went wrong (and, for JSON syntax errors, at which byte).
-  boost::system::error_code decode(std::string_view bytes,
-                                   google::protobuf::Message& message,
+  boost::system::error_code decode(std::string_view bytes, google::protobuf::Message& message,
                                    diagnostics& diag) const;
 
  private:
