@@ -2,10 +2,9 @@
 // body into any Call message (stout's JSON::parse, then protobuf::parse<T>,
 // then the required-fields check), with the texts it answers 400 with.
 //
-// The same rules as `parse_json_call` (endpoint_json.hpp), for any message
-// type: the agent's /api/v1/executor needs them for executor::Call. For a
-// scheduler::Call both give the same answer (checked by
-// test/sim/executor_endpoint_checks_test.cpp).
+// One reader for every Call type: `parse_json_call` (endpoint_json.hpp) is
+// this for a scheduler::Call, and the agent's /api/v1/executor uses it for
+// executor::Call. The scheduler endpoint's tests pin its texts.
 #ifndef MESOS_HTTP_SRC_SIM_ENDPOINT_JSON_MESSAGE_HPP
 #define MESOS_HTTP_SRC_SIM_ENDPOINT_JSON_MESSAGE_HPP
 

@@ -4,8 +4,6 @@
 // where these sit in the order of checks. Also: the generic JSON body
 // reader the executor endpoint uses answers exactly like the scheduler
 // endpoint's for scheduler calls.
-#include "sim/endpoint_json.hpp"
-#include "sim/endpoint_json_message.hpp"
 #include "sim/executor_endpoint_support.hpp"
 
 #include <mesos_http/sim/executor_endpoint.hpp>
@@ -252,34 +250,4 @@ TEST_CASE("executor auth: HEARTBEAT needs a token but its claims are not checked
   CHECK(check(r, a).answer.status == 401);
   r.authorization = "Bearer " + sim::make_executor_token(secret, "f", "e", "c");
   CHECK(check(r, a).answer.status == 202);
-}
-
-TEST_CASE("the generic JSON reader answers scheduler calls as the scheduler endpoint's does",
-          "[sim][executor_endpoint]") {
-  const std::vector<std::string> bodies = {
-      "",
-      "{",
-      "[1]",
-      "{\"type\":\"RECONCILE\"} x",
-      R"({"framework_id": {"value": "f"}, "type": "RECONCILE", "reconcile": {"tasks": "oops"}})",
-      R"({"type":"SUBSCRIBE","subscribe":{"framework_info":{}}})",
-      R"({"type":"ACKNOWLEDGE","acknowledge":{"uuid":"-_-"}})",
-      R"({"type":"DECLINE","decline":{"filters":{"refuse_seconds":"soon"}}})",
-      R"({"type":"DECLINE","decline":{"filters":{"refuse_seconds":"Infinity"}}})",
-      R"({"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"u","name":"n","checkpoint":"yes"}}})",
-      R"({"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"u","name":"n","labels":{"labels":[{"key":1}]}}}})",
-      R"({"type":"NOT_A_CALL","framework_id":{"value":"f"}})",
-      R"({"type":"TEARDOWN","framework_id":{"value":"f"},"unknown":[1,2,{}]})",
-      R"({"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"u","name":"n","capabilities":[{"type":"NOPE"}]}}})",
-      R"({"type":"ACCEPT","framework_id":{"value":"f"},"accept":{"offer_ids":[{"value":"o"}],"operations":[{"type":"LAUNCH","launch":{"task_infos":[{"name":"t","task_id":{"value":"t"},"agent_id":{"value":"a"},"resources":[{"name":"cpus","type":"SCALAR","scalar":{"value":true}}]}]}}]}})",
-      "{\"type\":\"TEARDOWN\",\"framework_id\":{\"value\":\"\xff\"}}",
-      std::string(300, '[') + std::string(300, ']'),
-  };
-  for (const std::string& body : bodies) {
-    INFO(body);
-    mesos::v1::scheduler::Call a;
-    mesos::v1::scheduler::Call b;
-    CHECK(mesos_http::sim::detail::parse_json_message(body, a) ==
-          mesos_http::sim::detail::parse_json_call(body, b));
-  }
 }
