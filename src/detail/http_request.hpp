@@ -9,6 +9,7 @@
 #include <mesos_http/content_type.hpp>
 #include <mesos_http/url.hpp>
 
+#include <charconv>
 #include <string>
 #include <string_view>
 
@@ -16,16 +17,16 @@ namespace mesos_http::detail {
 
 struct post_headers {
   content_type content = content_type::protobuf;
-  bool accept = false;              ///< send `Accept` (SUBSCRIBE only)
-  std::string_view stream_id;       ///< Mesos-Stream-Id, "" for none
-  std::string_view authorization;   ///< Authorization value, "" for none
+  bool accept = false;             ///< send `Accept` (SUBSCRIBE only)
+  std::string_view stream_id;      ///< Mesos-Stream-Id, "" for none
+  std::string_view authorization;  ///< Authorization value, "" for none
   std::string_view user_agent;
-  std::string_view host;            ///< Host value; `to.host_header()` when ""
+  std::string_view host;  ///< Host value; `to.host_header()` when ""
 };
 
-/// Appends `POST target` with `body` to `out`.
-inline void append_post(std::string& out, const url& to, const post_headers& h,
-                        std::string_view body) {
+/// Appends the request line and every header but Content-Length: the part
+/// that is the same for every call of one write.
+inline void append_post_head(std::string& out, const url& to, const post_headers& h) {
   out.append("POST ").append(to.target).append(" HTTP/1.1\r\nHost: ");
   if (h.host.empty()) {
     out.append(to.host_header());
@@ -39,8 +40,22 @@ inline void append_post(std::string& out, const url& to, const post_headers& h,
   if (!h.authorization.empty())
     out.append("Authorization: ").append(h.authorization).append("\r\n");
   if (!h.user_agent.empty()) out.append("User-Agent: ").append(h.user_agent).append("\r\n");
-  out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+}
+
+/// Appends Content-Length, the blank line and `body`.
+inline void append_post_body(std::string& out, std::string_view body) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, body.size());
+  (void)ec;  // 24 digits hold any size_t
+  out.append("Content-Length: ").append(digits, end).append("\r\n\r\n");
   out.append(body);
+}
+
+/// Appends `POST target` with `body` to `out`.
+inline void append_post(std::string& out, const url& to, const post_headers& h,
+                        std::string_view body) {
+  append_post_head(out, to, h);
+  append_post_body(out, body);
 }
 
 }  // namespace mesos_http::detail

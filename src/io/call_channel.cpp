@@ -23,7 +23,8 @@ void call_channel::send(call_op_ptr op) {
 
 void call_channel::connect() {
   auto id = ++conn_id_;
-  conn_ = std::make_shared<transport>(strand_, settings_.tls, settings_.verify_peer);
+  conn_ = std::make_shared<transport>(strand_, settings_.tls, settings_.verify_peer,
+                                      settings_.local_path);
   connecting_ = true;
   conn_->async_connect(settings_.target, [this, self = shared_from_this(), id](
                                              boost::system::error_code ec, const std::string&) {
@@ -49,8 +50,11 @@ void call_channel::write_queued() {
   headers.user_agent = settings_.user_agent;
   std::string host = settings_.target.host_header();
   headers.host = host;
+  request_head_.clear();
+  detail::append_post_head(request_head_, settings_.target, headers);
   while (!queue_.empty()) {
-    detail::append_post(write_buffer_, settings_.target, headers, queue_.front()->body);
+    write_buffer_.append(request_head_);
+    detail::append_post_body(write_buffer_, queue_.front()->body);
     in_flight_.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }

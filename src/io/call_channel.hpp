@@ -40,6 +40,8 @@ struct call_channel_settings {
   unsigned max_redirects = 5;
   boost::asio::ssl::context* tls = nullptr;
   bool verify_peer = true;
+  /// A Unix socket to connect to instead of `target`'s host and port.
+  std::string local_path;
   /// Current Mesos-Stream-Id ("" to send none).
   std::function<std::string()> stream_id;
   /// Also counts the bytes written here (shared with the owner's metrics).
@@ -97,6 +99,7 @@ class call_channel : public std::enable_shared_from_this<call_channel> {
   bool writing_ = false;
   bool reading_ = false;
   std::string write_buffer_;
+  std::string request_head_;  // the headers every call of a write shares
   std::deque<call_op_ptr> queue_;
   std::deque<call_op_ptr> in_flight_;
   boost::beast::flat_buffer read_buffer_;

@@ -10,12 +10,28 @@ namespace mesos_http::io {
 
 namespace asio = boost::asio;
 
-transport::transport(asio::any_io_executor executor, asio::ssl::context* tls, bool verify_peer)
-    : resolver_(executor), socket_(executor), tls_(tls), verify_peer_(verify_peer) {}
+transport::transport(asio::any_io_executor executor, asio::ssl::context* tls, bool verify_peer,
+                     std::string local_path)
+    : resolver_(executor),
+      socket_(executor),
+      local_socket_(executor),
+      local_path_(std::move(local_path)),
+      tls_(tls),
+      verify_peer_(verify_peer) {}
 
 void transport::async_connect(const url& to, connect_handler done) {
   target_ = to;
   done_ = std::move(done);
+  if (!local_path_.empty()) {
+    local_socket_.async_connect(
+        asio::local::stream_protocol::endpoint(local_path_),
+        [this, self = shared_from_this()](const boost::system::error_code& ec) {
+          if (ec) return fail(ec, "cannot connect to Unix socket " + local_path_);
+          auto done = std::move(done_);
+          done({}, {});
+        });
+    return;
+  }
   if (to.tls && tls_ == nullptr) {
     fail(asio::error::operation_not_supported, "no TLS context for " + to.to_string());
     return;
@@ -89,8 +105,12 @@ void transport::close() {
   resolver_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  if (local_socket_.is_open()) {
+    local_socket_.shutdown(asio::local::stream_protocol::socket::shutdown_both, ignored);
+    local_socket_.close(ignored);
+  }
 }
 
-bool transport::is_open() const { return socket_.is_open(); }
+bool transport::is_open() const { return socket_.is_open() || local_socket_.is_open(); }
 
 }  // namespace mesos_http::io
