@@ -1,6 +1,8 @@
 #include "scheduler_impl.hpp"
 
 #include "detail/base64.hpp"
+#include "io/completion.hpp"
+#include "io/tls_context.hpp"
 
 #include <mesos_http/codec.hpp>
 #include <mesos_http/error.hpp>
@@ -31,13 +33,6 @@ std::string authorization_value(const std::optional<credentials>& auth) {
   return value;
 }
 
-template <class Signature, class... Args>
-void complete(asio::any_completion_handler<Signature> handler, asio::any_io_executor fallback,
-              Args... args) {
-  auto ex = asio::get_associated_executor(handler, fallback);
-  asio::dispatch(ex, [h = std::move(handler), args...]() mutable { std::move(h)(args...); });
-}
-
 // A call's completion, from the strand. When the handler has no executor of
 // its own (it runs on the strand, which is running now) this is what
 // dispatch would do, minus wrapping the handler in one more function object.
@@ -49,17 +44,7 @@ void complete_on_strand(asio::any_completion_handler<scheduler::send_signature> 
   if (const auto* same = ex.template target<Strand>(); same && *same == strand) {
     return std::move(handler)(ec, diag);
   }
-  complete(std::move(handler), strand, ec, diag);
-}
-
-// For failures found while initiating: never run the handler inside the
-// initiating call (a handler that retries would recurse).
-template <class Signature, class... Args>
-void complete_later(asio::any_completion_handler<Signature> handler, asio::any_io_executor fallback,
-                    Args... args) {
-  asio::post(fallback, [h = std::move(handler), fallback, args...]() mutable {
-    complete(std::move(h), fallback, args...);
-  });
+  io::complete(std::move(handler), strand, ec, diag);
 }
 
 }  // namespace
@@ -79,7 +64,7 @@ scheduler::impl::impl(asio::any_io_executor executor, scheduler_config cfg, sche
 void scheduler::impl::run(asio::any_completion_handler<run_signature> handler) {
   if (running || fsm) {
     diagnostics diag;
-    return complete(std::move(handler), strand, make_error_code(error::protocol_violation));
+    return io::complete(std::move(handler), strand, make_error_code(error::protocol_violation));
   }
   running = true;
   run_handler.emplace(std::move(handler));
@@ -93,7 +78,7 @@ void scheduler::impl::run(asio::any_completion_handler<run_signature> handler) {
     running = false;
     auto h = std::move(*run_handler);
     run_handler.reset();
-    return complete(std::move(h), strand, ec);
+    return io::complete(std::move(h), strand, ec);
   }
   apply(fsm->start(clock::now()));
 }
@@ -118,20 +103,7 @@ boost::system::error_code scheduler::impl::prepare(diagnostics& diag) {
     return bad;
   }
   if (any_tls) {
-    tls.emplace(asio::ssl::context::tls_client);
-    if (!config.tls.ca_file.empty()) tls->load_verify_file(config.tls.ca_file, ec);
-    if (!ec && !config.tls.ca_dir.empty()) tls->add_verify_path(config.tls.ca_dir, ec);
-    if (!ec && config.tls.ca_file.empty() && config.tls.ca_dir.empty()) {
-      tls->set_default_verify_paths(ec);
-    }
-    if (!ec && !config.tls.certificate_file.empty()) {
-      tls->use_certificate_chain_file(config.tls.certificate_file, ec);
-      if (!ec) tls->use_private_key_file(config.tls.private_key_file, asio::ssl::context::pem, ec);
-    }
-    if (ec) {
-      diag.set_message("TLS setup: " + ec.message());
-      return ec;
-    }
+    if (auto bad = io::make_tls_context(config.tls, tls, diag)) return bad;
     if (!config.tls.verify_peer) {
       log->log(log_level::warning,
                "TLS peer verification is OFF: any server can pose as the master");
@@ -170,8 +142,9 @@ void scheduler::impl::finish_run() {
   auto handler = std::move(*run_handler);
   run_handler.reset();
   // After the callbacks already queued, so `disconnected`/`error` come first.
-  asio::post(callback_strand,
-             [h = std::move(handler), ec, s = strand]() mutable { complete(std::move(h), s, ec); });
+  asio::post(callback_strand, [h = std::move(handler), ec, s = strand]() mutable {
+    io::complete(std::move(h), s, ec);
+  });
 }
 
 void scheduler::impl::stop() {
@@ -353,7 +326,8 @@ void scheduler::impl::send(Call& call, asio::any_completion_handler<send_signatu
     with_metrics([](scheduler_metrics& m) { ++m.call_failures_by_reason["not_subscribed"]; });
     diagnostics diag;
     diag.set_message(std::string("cannot send ") + Call::Type_Name(type) + ": not subscribed");
-    return complete_later(std::move(handler), strand, make_error_code(error::not_subscribed), diag);
+    return io::complete_later(std::move(handler), strand, make_error_code(error::not_subscribed),
+                              diag);
   }
   // framework_id is field 1 of Call, so protobuf's own (canonical) order
   // writes it first: prepending its encoded bytes gives the same body as
@@ -371,7 +345,7 @@ void scheduler::impl::send(Call& call, asio::any_completion_handler<send_signatu
   diagnostics diag;
   if (auto ec = codec(config.content).encode_append(call, op->body, diag)) {
     with_metrics([](scheduler_metrics& m) { ++m.call_failures_by_reason["encode"]; });
-    return complete_later(std::move(handler), strand, ec, diag);
+    return io::complete_later(std::move(handler), strand, ec, diag);
   }
   if (static_cast<std::size_t>(type) < type_slots) {
     call_counts[static_cast<std::size_t>(type)].fetch_add(1, std::memory_order_relaxed);
