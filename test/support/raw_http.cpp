@@ -41,13 +41,14 @@ void raw_connection::send(const std::string& bytes) {
 bool raw_connection::fill() {
   if (eof_) return false;
   char buf[16 * 1024];
-  boost::system::error_code ec;
-  std::size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
-  if (ec || n == 0) {
+  // recv(2) itself, not Asio's read_some: Asio waits again with poll(-1)
+  // when SO_RCVTIMEO expires, so the timeout would never end a read.
+  const ssize_t n = ::recv(socket_.native_handle(), buf, sizeof buf, 0);
+  if (n <= 0) {
     eof_ = true;  // closed, reset or timed out: the caller sees no more data
     return false;
   }
-  in_.append(buf, n);
+  in_.append(buf, static_cast<std::size_t>(n));
   return true;
 }
 
@@ -61,7 +62,8 @@ raw_response raw_connection::read_header() {
   in_.erase(0, end + 4);
   std::size_t line_end = head.find("\r\n");
   std::string status_line = head.substr(0, line_end);
-  if (status_line.rfind("HTTP/1.1 ", 0) != 0) throw std::runtime_error("bad status line: " + status_line);
+  if (status_line.rfind("HTTP/1.1 ", 0) != 0)
+    throw std::runtime_error("bad status line: " + status_line);
   response.status = static_cast<unsigned>(std::stoul(status_line.substr(9, 3)));
   std::size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
   while (pos < head.size()) {
@@ -105,9 +107,8 @@ raw_response raw_connection::read_response() {
     while (next_chunk(data)) response.body += data;
     return response;
   }
-  std::size_t length = std::stoul(response.header("content-length").empty()
-                                      ? "0"
-                                      : response.header("content-length"));
+  std::size_t length = std::stoul(
+      response.header("content-length").empty() ? "0" : response.header("content-length"));
   while (in_.size() < length) {
     if (!fill()) throw std::runtime_error("connection ended inside a response body");
   }
