@@ -79,12 +79,19 @@ class recording_client {
   scheduler& operator*() { return *client_; }
   scheduler* operator->() { return client_.get(); }
 
-  /// Waits until `pred()` holds (checked under the log's lock).
+  /// Waits until `pred()` holds (checked under the log's lock; the
+  /// accessors below may be called from `pred`).
   bool wait(const std::function<bool()>& pred, std::chrono::milliseconds bound = patience) {
     std::unique_lock<std::mutex> lock(mutex_);
-    return changed_.wait_for(lock, bound, pred);
+    return changed_.wait_for(lock, bound, [&] {
+      inside_wait() = true;
+      const bool held = pred();
+      inside_wait() = false;
+      return held;
+    });
   }
   std::size_t count(sched::Event::Type type) const {
+    auto lock = lock_unless_waiting();
     std::size_t n = 0;
     for (const auto& e : events_) n += e.type() == type;
     return n;
@@ -93,6 +100,7 @@ class recording_client {
     return wait([&] { return count(type) >= n; });
   }
   std::size_t count_notes(const std::string& prefix) const {
+    auto lock = lock_unless_waiting();
     std::size_t n = 0;
     for (const auto& s : notes_) n += s.rfind(prefix, 0) == 0;
     return n;
@@ -117,19 +125,24 @@ class recording_client {
     return result.get();
   }
 
-  // Read under lock via wait(), or after the client stopped.
+  // Written by the client's thread: read them inside wait()'s predicate or
+  // through the copying accessors below.
   std::vector<sched::Event> events_;
   std::vector<std::string> notes_;
   std::vector<boost::system::error_code> disconnect_reasons_;
   std::optional<boost::system::error_code> run_result_;
 
-  std::vector<sched::Event> events_copy() {
-    std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<sched::Event> events_copy() const {
+    auto lock = lock_unless_waiting();
     return events_;
   }
+  std::vector<boost::system::error_code> disconnect_reasons_copy() const {
+    auto lock = lock_unless_waiting();
+    return disconnect_reasons_;
+  }
 
-  sched::Event last(sched::Event::Type type) {
-    std::lock_guard<std::mutex> lock(mutex_);
+  sched::Event last(sched::Event::Type type) const {
+    auto lock = lock_unless_waiting();
     for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
       if (it->type() == type) return *it;
     }
@@ -144,6 +157,16 @@ class recording_client {
   }
 
  private:
+  // True on a thread evaluating a wait() predicate, which already holds the lock.
+  static bool& inside_wait() {
+    thread_local bool inside = false;
+    return inside;
+  }
+  std::unique_lock<std::mutex> lock_unless_waiting() const {
+    if (inside_wait()) return {};
+    return std::unique_lock<std::mutex>(mutex_);
+  }
+
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::unique_ptr<scheduler> client_;

@@ -134,7 +134,7 @@ TEST_CASE("a stream cut after N events is resubscribed with the same framework i
   client->reconnect();
   REQUIRE(client.wait_events(sched::Event::SUBSCRIBED, 3));
   master->set_faults({});
-  for (const auto& e : client.events_) {
+  for (const auto& e : client.events_copy()) {
     if (e.type() == sched::Event::SUBSCRIBED) {
       CHECK(e.subscribed().framework_id().value() == first_id.value());
     }
@@ -152,7 +152,7 @@ TEST_CASE("garbage in the stream is a clean error and a reconnect", "[client]") 
   client->reconnect();
   REQUIRE(client.wait([&] { return client.count_notes("disconnected") >= 2; }));
   REQUIRE(client.wait_events(sched::Event::SUBSCRIBED, 2));
-  CHECK(client.disconnect_reasons_.at(1) == error::recordio_invalid_length);
+  CHECK(client.disconnect_reasons_copy().at(1) == error::recordio_invalid_length);
 }
 
 TEST_CASE("503 answers are retried with backoff until a master answers", "[client]") {
