@@ -420,6 +420,17 @@ bool agent_server::close_stream(const std::string& framework_id, const std::stri
   return true;
 }
 
+std::size_t agent_server::close_streams() {
+  std::vector<executor_key> open;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    for (const auto& [key, entry] : impl_->streams) open.push_back(key);
+  }
+  std::size_t closed = 0;
+  for (const auto& [framework_id, executor_id] : open) closed += close_stream(framework_id, executor_id);
+  return closed;
+}
+
 void agent_server::stop() {
   boost::asio::dispatch(impl_->strand, [self = impl_] { self->stop_on_strand(); });
 }

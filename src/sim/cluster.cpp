@@ -167,6 +167,9 @@ void cluster::impl::fire(const timer& t, time_point now) {
       if (f) f->inverse_filters.erase(t.agent);
       request_allocation(now, false);
       return;
+    case timer_kind::executor_shutdown:
+      kill_executor_process(std::stoull(t.key));
+      return;
   }
 }
 
@@ -192,6 +195,7 @@ void cluster::impl::remove_framework(framework_state& f, time_point now) {
   f.tasks.clear();
   for (auto& [key, e] : f.executors) {
     detail::add(agents[e.agent].available, e.resources);
+    shutdown_executor(f, e, now);  // its process outlives the framework by the grace period
   }
   f.executors.clear();
   for (auto& [key, filter] : f.filters) timers.erase(filter.expiry);

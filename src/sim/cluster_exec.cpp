@@ -92,6 +92,7 @@ std::vector<process_action> cluster::take_process_actions() {
 }
 
 void cluster::process_started(std::uint64_t process, int pid, time_point now) {
+  if (impl_->executor_process_report(process, pid, std::nullopt, std::nullopt, now)) return;
   impl::framework_state* f = nullptr;
   auto* t = impl_->process_task(process, &f);
   if (!t || t->terminal || t->state != v1::TASK_STARTING) return;
@@ -102,6 +103,7 @@ void cluster::process_started(std::uint64_t process, int pid, time_point now) {
 }
 
 void cluster::process_failed(std::uint64_t process, const std::string& error, time_point now) {
+  if (impl_->executor_process_report(process, std::nullopt, error, std::nullopt, now)) return;
   impl::framework_state* f = nullptr;
   auto* t = impl_->process_task(process, &f);
   if (!t) return;
@@ -114,6 +116,7 @@ void cluster::process_failed(std::uint64_t process, const std::string& error, ti
 }
 
 void cluster::process_exited(std::uint64_t process, int wait_status, time_point now) {
+  if (impl_->executor_process_report(process, std::nullopt, std::nullopt, wait_status, now)) return;
   impl::framework_state* f = nullptr;
   auto* t = impl_->process_task(process, &f);
   if (!t) return;

@@ -42,6 +42,7 @@ enum class timer_kind {
   failover,
   inverse_offer_timeout,
   inverse_filter_expiry,
+  executor_shutdown,  // key: the executor's process number
 };
 struct timer {
   timer_kind kind;
@@ -112,6 +113,9 @@ struct task_state {
   std::optional<v1::CommandInfo> exec_command;
   std::optional<duration> kill_grace;
   std::uint64_t process = 0;
+  // Run by a real executor: its updates, not timers, move the task on.
+  bool real_executor = false;
+  bool delivered = false;  // LAUNCH / LAUNCH_GROUP sent to the executor
   duration retry{};
   timer_ref step_timer;
   timer_ref retry_timer;
@@ -125,6 +129,22 @@ struct executor_state {
   std::size_t live_tasks = 0;
   std::string container_id;
   int pid = 0;
+  // Exec mode: the executor is a real process (see cluster::take_executor_deliveries).
+  bool real = false;
+  std::uint64_t process = 0;  // 0: not started yet, or ended
+  bool subscribed = false;
+  bool shutting_down = false;
+  // Launches waiting for the executor to subscribe; each is one LAUNCH
+  // (one task) or one LAUNCH_GROUP (several).
+  std::vector<std::pair<bool, std::vector<v1::TaskInfo>>> pending;
+  std::set<std::string> seen_updates;  // uuids taken from the executor
+};
+
+// Exec mode: a real executor's process.
+struct executor_process {
+  std::string framework_id;
+  std::size_t agent = 0;
+  std::string executor_id;
 };
 
 // A task the master no longer tracks, kept for /state.
@@ -219,6 +239,8 @@ struct cluster::impl {
   std::vector<process_action> actions;
   std::uint64_t next_process = 1;
   std::unordered_map<std::uint64_t, std::pair<std::string, std::string>> processes;  // fw, task
+  std::unordered_map<std::uint64_t, detail::executor_process> executor_processes;
+  std::vector<executor_delivery> executor_out;
   bool allocation_wanted = false;
   time_point allocation_at;
 
@@ -322,6 +344,27 @@ struct cluster::impl {
   // The task leaves the cluster while its process may still run.
   void exec_destroy(framework_state& f, task_state& t);
   task_state* process_task(std::uint64_t process, framework_state** f);
+
+  // --- real executors (cluster_executors.cpp) ---
+  bool runs_for_real(const v1::ExecutorInfo& info) const;
+  void start_executor(framework_state& f, executor_state& e);
+  void deliver_tasks(framework_state& f, executor_state& e, bool group,
+                     std::vector<v1::TaskInfo> tasks);
+  void to_executor(const framework_state& f, const executor_state& e,
+                   mesos::v1::executor::Event event);
+  executor_state* real_executor(framework_state& f, const std::string& agent_id,
+                                const std::string& executor_id);
+  // Whether the task's kill was handled as a real executor's (KILL event).
+  bool kill_on_executor(framework_state& f, task_state& t, std::optional<duration> grace,
+                        time_point now);
+  void shutdown_executor(framework_state& f, executor_state& e, time_point now);
+  void kill_executor_process(std::uint64_t process);
+  // The executor's process is gone: its live tasks fail, FAILURE names it.
+  void executor_terminated(framework_state& f, executor_state& e, int wait_status,
+                           const std::string& message, time_point now);
+  bool executor_process_report(std::uint64_t process, std::optional<int> pid,
+                               const std::optional<std::string>& error,
+                               std::optional<int> wait_status, time_point now);
 
   // --- maintenance (cluster_maintenance.cpp) ---
   std::optional<std::size_t> live_agent(const std::string& agent_id) const;

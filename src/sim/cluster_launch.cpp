@@ -63,9 +63,15 @@ detail::task_state& cluster::impl::start_task(framework_state& f, const v1::Task
     }
   }
   t.container = std::move(container);
+  if (!command_executor) {
+    auto it = f.executors.find({agent, executor_id});
+    t.real_executor = it != f.executors.end() && it->second.real;
+  }
 
   charge(f, t.resources, +1);
-  t.step_timer = schedule(now + config.task_step_delay, {timer_kind::task_step, f.id, t.id, 0});
+  if (!t.real_executor) {
+    t.step_timer = schedule(now + config.task_step_delay, {timer_kind::task_step, f.id, t.id, 0});
+  }
   auto [it, inserted] = f.tasks.insert_or_assign(t.id, std::move(t));
   return it->second;
 }
@@ -209,12 +215,14 @@ void cluster::impl::launch(framework_state& f, const sched::Call::Accept&,
         e.container_id = new_uuid_text();
         e.pid = next_pid++;
         charge(f, e.resources, +1);
-        f.executors.emplace(std::make_pair(agent, executor_id), std::move(e));
+        auto& added = f.executors.emplace(std::make_pair(agent, executor_id), std::move(e)).first->second;
+        if (runs_for_real(added.info)) start_executor(f, added);
       }
       ++f.executors.at({agent, executor_id}).live_tasks;
     }
-    start_task(f, task, role, agent, std::move(task_resources), executor_id, !task.has_executor(),
-               std::string(), now);
+    auto& t = start_task(f, task, role, agent, std::move(task_resources), executor_id,
+                         !task.has_executor(), std::string(), now);
+    if (t.real_executor) deliver_tasks(f, f.executors.at({agent, executor_id}), false, {task});
   }
 }
 
@@ -314,7 +322,8 @@ void cluster::impl::launch_group(framework_state& f, const v1::Offer::Operation&
     e.container_id = new_uuid_text();
     e.pid = next_pid++;
     charge(f, e.resources, +1);
-    f.executors.emplace(std::make_pair(agent, executor_id), std::move(e));
+    auto& added = f.executors.emplace(std::make_pair(agent, executor_id), std::move(e)).first->second;
+    if (runs_for_real(added.info)) start_executor(f, added);
   }
   executor_state& e = f.executors.at({agent, executor_id});
   for (const auto& task : tasks) {
@@ -325,6 +334,7 @@ void cluster::impl::launch_group(framework_state& f, const v1::Offer::Operation&
     start_task(f, task, role, agent, list.value_or(resource_list{}), executor_id, false,
                e.container_id, now);
   }
+  if (e.real) deliver_tasks(f, e, true, tasks);
 }
 
 }  // namespace mesos_http::sim

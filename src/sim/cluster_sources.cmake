@@ -5,6 +5,7 @@ set(SIM_CLUSTER_SOURCES
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_launch.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_tasks.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_exec.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/cluster_executors.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_maintenance.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/resources.cpp)

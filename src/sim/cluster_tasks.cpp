@@ -3,6 +3,8 @@
 // MESSAGE and agent loss. Launches are in cluster_launch.cpp.
 #include "sim/cluster_impl.hpp"
 
+#include <mesos_http/sim/executor_events.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -229,6 +231,7 @@ void cluster::impl::free_task(framework_state& f, task_state& t, time_point now)
   if (t.command_executor) return;
   auto it = f.executors.find({t.agent, t.executor_id});
   if (it == f.executors.end() || --it->second.live_tasks > 0) return;
+  if (it->second.real) return;  // a real executor decides itself when to exit
   // The executor has nothing left to run and exits.
   if (!a.removed) detail::add(a.available, it->second.resources);
   charge(f, it->second.resources, -1);
@@ -253,6 +256,7 @@ void cluster::impl::drop_task(framework_state& f, task_state& t, time_point) {
 void cluster::impl::kill_task(framework_state& f, task_state& t, bool announce, time_point now,
                               std::optional<duration> grace) {
   if (t.terminal) return;
+  if (kill_on_executor(f, t, grace, now)) return;
   // A real process may be killed again: a shorter grace period escalates.
   if (t.killing && t.process != 0) return exec_kill(f, t, grace);
   if (t.killing) return;
@@ -300,7 +304,11 @@ void cluster::impl::shutdown(framework_state& f, const sched::Call::Shutdown& sh
   }
   if (agent == agents.size()) return;
   const std::string& executor_id = shutdown.executor_id().value();
-  if (f.executors.count({agent, executor_id}) > 0) {
+  auto executor = f.executors.find({agent, executor_id});
+  if (executor != f.executors.end() && executor->second.real) {
+    return shutdown_executor(f, executor->second, now);
+  }
+  if (executor != f.executors.end()) {
     for (auto& [id, t] : f.tasks) {
       if (t.agent == agent && !t.command_executor && t.executor_id == executor_id) {
         kill_task(f, t, false, now);
@@ -374,8 +382,16 @@ void cluster::impl::message(framework_state& f, const sched::Call::Message& mess
   }
   if (agent == agents.size()) return;
   const std::string& executor_id = message.executor_id().value();
+  auto executor = f.executors.find({agent, executor_id});
+  if (executor != f.executors.end() && executor->second.real) {
+    // Dropped until it subscribed, as the agent drops messages then.
+    if (executor->second.subscribed) {
+      to_executor(f, executor->second, executor_events::message(message.data()));
+    }
+    return;
+  }
   bool running = false;
-  if (f.executors.count({agent, executor_id}) > 0) {
+  if (executor != f.executors.end()) {
     running = true;
   } else {
     auto it = f.tasks.find(executor_id);
@@ -435,6 +451,7 @@ bool cluster::impl::remove_agent(const std::string& agent_id, time_point now) {
     }
     for (auto it = f->executors.begin(); it != f->executors.end();) {
       if (it->first.first == index) {
+        kill_executor_process(it->second.process);  // gone with its agent
         charge(*f, it->second.resources, -1);
         it = f->executors.erase(it);
       } else {

@@ -284,6 +284,7 @@ struct master::impl : detail::session_owner,
         actions = the_cluster.take_process_actions();
       }
       for (auto& d : deliveries) deliver(d);
+      shared->flush_executor_events();
       if (actions.empty()) break;
       run_processes(actions);  // their reports queue more deliveries
     }
@@ -305,7 +306,12 @@ struct master::impl : detail::session_owner,
     }
     std::vector<detail::process_report> reports;
     for (const auto& a : actions) {
-      if (runner) {
+      if (runner && a.executor && a.what == process_action::kind::start) {
+        process_action start = a;
+        shared->prepare_executor(start);
+        auto done = runner->apply(start);
+        reports.insert(reports.end(), done.begin(), done.end());
+      } else if (runner) {
         auto done = runner->apply(a);
         reports.insert(reports.end(), done.begin(), done.end());
       } else if (a.what == process_action::kind::start) {
@@ -538,6 +544,7 @@ void master::stop() {
     if (--impl_->shared->running_masters == 0) runner = impl_->shared->runner;
   }
   if (runner) runner->stop();
+  if (runner) impl_->shared->stop_agents();
 }
 
 void master::set_faults(const fault_settings& faults) {
@@ -572,6 +579,10 @@ std::string master::work_dir() const {
   return runner ? runner->work_dir() : std::string();
 }
 
+bool master::restart_agent(const std::string& agent_id, std::chrono::milliseconds downtime) {
+  return impl_->shared->restart_agent(agent_id, downtime);
+}
+
 void master::remove_agent(const std::string& agent_id) {
   boost::asio::dispatch(impl_->strand, [self = impl_, agent_id] {
     self->control_cluster([&](cluster& c, time_point now) { c.remove_agent(agent_id, now); });
@@ -584,20 +595,5 @@ std::vector<call_log_entry> master::call_log() const {
 }
 
 std::string master::state_json() const { return impl_->state_json(); }
-
-std::string random_uuid() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 16; ++i) {
-    auto byte = static_cast<unsigned>(rng() & 0xff);
-    if (i == 6) byte = (byte & 0x0f) | 0x40;  // version 4
-    if (i == 8) byte = (byte & 0x3f) | 0x80;  // RFC 4122 variant
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += hex[byte >> 4];
-    out += hex[byte & 15];
-  }
-  return out;
-}
 
 }  // namespace mesos_http::sim

@@ -73,7 +73,7 @@ std::vector<std::string> task_environment(const process_action& a, const std::st
   vars["MESOS_EXECUTOR_ID"] = a.executor_id;
   vars["MESOS_SLAVE_ID"] = a.agent_id;
   vars["MESOS_AGENT_ID"] = a.agent_id;
-  vars["MESOS_TASK_ID"] = a.task_id;
+  if (!a.executor) vars["MESOS_TASK_ID"] = a.task_id;  // an executor runs many
   vars["MESOS_DIRECTORY"] = sandbox;
   vars["MESOS_SANDBOX"] = sandbox;
   vars["MESOS_ALLOCATION_ROLE"] = a.role;

@@ -55,6 +55,9 @@ constexpr const char* sim_usage =
     "  --master-id ID                    the master id (default: a random UUID)\n"
     "  --exec [--work-dir DIR]           run command tasks as local processes;\n"
     "                                    their stdout is printed as [task ID] lines\n"
+    "  --default-executor PROGRAM        with --exec: run task groups on PROGRAM\n"
+    "                                    (an executor, e.g. examples/command_executor);\n"
+    "                                    custom executors always run for real\n"
     "faults (every master; change them later with POST /sim/faults):\n"
     "  --fail-next N --fail-status CODE  answer the next N requests with CODE (503)\n"
     "  --response-delay SECONDS          delay every answer\n"
@@ -111,6 +114,14 @@ int sim_command(std::vector<std::string> args) {
   if (auto dir = take_option(args, "--work-dir")) {
     if (!config.exec.enabled) throw usage_failure{"--work-dir needs --exec"};
     config.exec.work_dir = *dir;
+  }
+  if (auto program = take_option(args, "--default-executor")) {
+    if (!config.exec.enabled) throw usage_failure{"--default-executor needs --exec"};
+    mesos::v1::CommandInfo command;
+    command.set_shell(false);
+    command.set_value(*program);
+    command.add_arguments(*program);
+    config.cluster.default_executor = command;
   }
   if (config.exec.enabled) config.exec.on_exit = print_task_output;
   sim::fault_settings faults = take_faults(args);

@@ -144,6 +144,10 @@ class agent_server {
   /// subscribed. False when it had no open stream.
   bool close_stream(const std::string& framework_id, const std::string& executor_id);
 
+  /// `close_stream` for every open stream (an agent restart); how many
+  /// there were.
+  std::size_t close_streams();
+
   /// Closes the listener and every connection at once. Idempotent.
   void stop();
 

@@ -15,6 +15,7 @@
 #define MESOS_HTTP_SIM_CLUSTER_HPP
 
 #include <mesos/v1/mesos.pb.h>
+#include <mesos/v1/executor/executor.pb.h>
 #include <mesos/v1/scheduler/scheduler.pb.h>
 
 #include <chrono>
@@ -101,6 +102,13 @@ struct cluster_config {
   /// `process_exited`). Task groups and custom executors stay scripted.
   /// `sim::master` does the process work when `master_config::exec` is on.
   bool exec_tasks = false;
+  /// Exec mode: the command that runs DEFAULT executors (LAUNCH_GROUP) as
+  /// real processes speaking the executor API (e.g. the command_executor
+  /// example). Unset: task groups follow their scripts.
+  std::optional<mesos::v1::CommandInfo> default_executor;
+  /// Exec mode: how long an executor may take to exit after SHUTDOWN (the
+  /// agent's `--executor_shutdown_grace_period`) before it is killed.
+  duration executor_shutdown_grace = std::chrono::seconds(5);
 };
 
 /// A request for a real process, made by a cluster with
@@ -135,6 +143,18 @@ struct process_action {
   /// `kill`: time between SIGTERM and SIGKILL (KillPolicy of the KILL call,
   /// else of the TaskInfo, else 3 s).
   duration grace_period{};
+  /// The process is an executor (`task_id` is empty): start it with the
+  /// executor environment (see `cluster::executor_subscribed`).
+  bool executor = false;
+};
+
+/// An event for the stream of an executor run as a real process (exec
+/// mode), from the agent named by `agent_id`.
+struct executor_delivery {
+  std::string agent_id;
+  std::string framework_id;
+  std::string executor_id;
+  mesos::v1::executor::Event event;
 };
 
 /// An event for one framework's subscription stream, or the end of it.
@@ -303,6 +323,36 @@ class cluster {
   /// Exec mode (`cluster_config::exec_tasks`): removes and returns the
   /// queued process actions, in order. Apply them in that order.
   std::vector<process_action> take_process_actions();
+  /// Exec mode, real executors. A LAUNCH with a CUSTOM `ExecutorInfo` that
+  /// has a command (or a LAUNCH_GROUP when `default_executor` is set) starts
+  /// the executor as a process (`process_action::executor`); its tasks stay
+  /// TASK_STAGING and are delivered (LAUNCH / LAUNCH_GROUP) once it
+  /// subscribes. From then on the executor decides the tasks' states: its
+  /// updates go to the scheduler with their own uuids, KILL, MESSAGE and
+  /// SHUTDOWN calls of the scheduler become events for it, and when its
+  /// process ends its live tasks fail (TASK_FAILED, or TASK_KILLED if a kill
+  /// or shutdown was under way; REASON_EXECUTOR_TERMINATED) and FAILURE
+  /// names it with the wait status. SHUTDOWN and framework removal give it
+  /// `executor_shutdown_grace` to exit before it is killed.
+  ///
+  /// Removes and returns the queued executor events, in order.
+  std::vector<executor_delivery> take_executor_deliveries();
+  /// The executor's SUBSCRIBE was accepted and its stream opened: queues
+  /// SUBSCRIBED, then the tasks not yet delivered. Updates listed in the
+  /// call as unacknowledged are taken as if sent again (duplicates are only
+  /// acknowledged). False when no such real executor runs.
+  bool executor_subscribed(const std::string& agent_id, const std::string& framework_id,
+                           const std::string& executor_id,
+                           const mesos::v1::executor::Call& call, time_point now);
+  /// An UPDATE of the executor was accepted: queues ACKNOWLEDGED for it at
+  /// once (the agent has taken the update) and, unless the uuid was seen
+  /// before, forwards the status to the scheduler.
+  void executor_update(const std::string& agent_id, const std::string& framework_id,
+                       const std::string& executor_id, const mesos::v1::TaskStatus& status,
+                       time_point now);
+  /// A MESSAGE of the executor: a MESSAGE event for the scheduler.
+  void executor_message(const std::string& agent_id, const std::string& framework_id,
+                        const std::string& executor_id, const std::string& data);
 
   /// Exec mode: the process of a `start` action runs as `pid`; the task
   /// becomes TASK_RUNNING (unless a kill is already under way).

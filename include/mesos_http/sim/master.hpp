@@ -199,6 +199,13 @@ class master {
   /// Fault injection: an agent is lost (see `cluster::remove_agent`).
   void remove_agent(const std::string& agent_id);
 
+  /// Fault injection, exec mode: the agent restarts (it keeps its state, as
+  /// an agent recovering from its checkpoint does). The streams of its real
+  /// executors end, every executor call is answered 503 for `downtime`, and
+  /// then the executors may subscribe again, re-sending what was not
+  /// acknowledged. False for an unknown agent or without exec mode.
+  bool restart_agent(const std::string& agent_id, std::chrono::milliseconds downtime);
+
   /// What `POST /sim/leader` with `{"leader": K}` (or `null`) does: returns
   /// an error text for a 400 answer, or nothing once the leadership is
   /// changed. Called on the master's strand. Without a handler a lone master
