@@ -11,6 +11,15 @@
 // then reports TASK_KILLED. SHUTDOWN kills every task and exits once the
 // agent has acknowledged their last updates.
 //
+// Mesos refuses a LAUNCH task that has both `command` and `executor`, so a
+// task sent to this executor by LAUNCH carries its shell command in
+// TaskInfo.data instead; `command` is used when present (the tasks of a
+// LAUNCH_GROUP have one), else `data` runs as `sh -c DATA`.
+//
+// Framework messages: every MESSAGE event (data from the scheduler) is
+// answered with a MESSAGE call carrying "echo:" + the data, so a framework
+// (or a test) can see messages flow both ways.
+//
 // Optional: COMMAND_EXECUTOR_CONTENT_TYPE=json|protobuf (default protobuf)
 // chooses how it talks to the agent.
 //
@@ -83,6 +92,10 @@ class command_runner {
       kill(k.task_id().value(), grace);
     };
     on.acknowledged = [this](const exec::Event::Acknowledged&) { maybe_done(); };
+    // Best effort, like the message itself: a failed echo is not retried.
+    on.message = [this](const exec::Event::Message& m) {
+      executor_->send_message("echo:" + m.data());
+    };
     on.shutdown = [this] { shutdown(); };
     on.error = [](const exec::Event::Error& e) {
       std::cerr << "command_executor: agent error: " << e.message() << "\n";
@@ -130,20 +143,41 @@ class command_runner {
     executor_->send_update(std::move(status));
   }
 
+  // What the task runs: its `command`, else its `data` as a shell command
+  // (the only place a LAUNCH task with an executor can carry one).
+  // The task learns its id from MESOS_TASK_ID, as under Mesos's executors.
+  static std::optional<mesos::v1::CommandInfo> command_of(const mesos::v1::TaskInfo& info) {
+    mesos::v1::CommandInfo command;
+    if (info.has_command()) {
+      command = info.command();
+    } else if (!info.data().empty()) {
+      command.set_shell(true);
+      command.set_value(info.data());
+    } else {
+      return std::nullopt;
+    }
+    auto* id = command.mutable_environment()->add_variables();
+    id->set_name("MESOS_TASK_ID");
+    id->set_value(info.task_id().value());
+    return command;
+  }
+
   void launch(const mesos::v1::TaskInfo& info) {
     const std::string id = info.task_id().value();
     if (tasks_.count(id)) return update(id, mesos::v1::TASK_FAILED, "Task id already in use");
     task& t = tasks_[id];
     t.info = info;
-    if (shutting_down_ || !info.has_command()) {
+    const auto command = command_of(info);
+    if (shutting_down_ || !command) {
       t.terminal = true;
-      return update(id, mesos::v1::TASK_FAILED,
-                    shutting_down_ ? "Executor is shutting down" : "The task has no command");
+      return update(
+          id, mesos::v1::TASK_FAILED,
+          shutting_down_ ? "Executor is shutting down" : "The task has neither a command nor data");
     }
     update(id, mesos::v1::TASK_STARTING);
     std::string why;
     t.process = task_process::start(
-        executor_->get_executor(), info.command(),
+        executor_->get_executor(), *command,
         [this, id](const task_process::exit_info& e) { exited(id, e); }, why);
     if (!t.process) {
       t.terminal = true;

@@ -32,6 +32,11 @@ bool is_terminal(v1::TaskState state) {
   }
 }
 
+// A duration as Mesos's flags write one ("2500ms").
+std::string milliseconds_text(duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
+}
+
 }  // namespace
 
 bool cluster::impl::runs_for_real(const v1::ExecutorInfo& info) const {
@@ -58,13 +63,9 @@ void cluster::impl::start_executor(framework_state& f, executor_state& e) {
     variable->set_value(value);
   };
   set("MESOS_CHECKPOINT", f.info.checkpoint() ? "1" : "0");
-  set("MESOS_RECOVERY_TIMEOUT", "15mins");
+  set("MESOS_RECOVERY_TIMEOUT", milliseconds_text(config.executor_recovery_timeout));
   set("MESOS_SUBSCRIPTION_BACKOFF_MAX", "1secs");
-  set("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD",
-      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                         config.executor_shutdown_grace)
-                         .count()) +
-          "ms");
+  set("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", milliseconds_text(config.executor_shutdown_grace));
   set("MESOS_HTTP_COMMAND_EXECUTOR", "0");
   a.role = f.roles.empty() ? std::string("*") : *f.roles.begin();
   for (const auto& r : e.resources) {

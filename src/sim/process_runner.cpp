@@ -270,6 +270,38 @@ std::vector<int> process_runner::pids() const {
   return out;
 }
 
+namespace {
+
+// Every live descendant of `pid` (children first), from Linux's
+// /proc/<pid>/task/<tid>/children lists.
+void collect_descendants(pid_t pid, std::vector<pid_t>& out) {
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(
+           "/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream children(task.path() / "children");
+    pid_t child = 0;
+    while (children >> child) {
+      out.push_back(child);
+      collect_descendants(child, out);
+    }
+  }
+}
+
+// SIGKILL for the process group of `pid` and for everything it started,
+// including processes that moved to groups of their own (an executor runs
+// each task in its own group), as destroying a container kills all of it.
+void kill_everything(pid_t pid) {
+  std::vector<pid_t> descendants;
+  collect_descendants(pid, descendants);
+  ::kill(-pid, SIGKILL);
+  for (pid_t d : descendants) {
+    ::kill(-d, SIGKILL);  // the group it leads, if any
+    ::kill(d, SIGKILL);
+  }
+}
+
+}  // namespace
+
 std::vector<process_report> process_runner::apply(const process_action& action) {
   switch (action.what) {
     case process_action::kind::start:
@@ -280,7 +312,7 @@ std::vector<process_report> process_runner::apply(const process_action& action) 
     case process_action::kind::destroy: {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = children_.find(action.process);
-      if (it != children_.end()) ::kill(-it->second->pid, SIGKILL);  // reaped when seen to exit
+      if (it != children_.end()) kill_everything(it->second->pid);  // reaped when seen to exit
       return {};
     }
   }
@@ -428,7 +460,7 @@ void process_runner::kill(const process_action& a) {
   }
   c->kill_deadline = deadline;
   if (deadline <= now) {
-    ::kill(-c->pid, SIGKILL);
+    kill_everything(c->pid);
     return;
   }
   escalate(c);
@@ -446,14 +478,14 @@ void process_runner::escalate(const std::shared_ptr<child>& c) {
     if (!runner) return;
     std::lock_guard<std::mutex> lock(runner->mutex_);
     auto it = runner->children_.find(number);
-    if (it != runner->children_.end()) ::kill(-it->second->pid, SIGKILL);
+    if (it != runner->children_.end()) kill_everything(it->second->pid);
   });
 }
 
 void process_runner::stop() {
   std::lock_guard<std::mutex> lock(mutex_);
   stopped_ = true;
-  for (auto& [number, c] : children_) ::kill(-c->pid, SIGKILL);
+  for (auto& [number, c] : children_) kill_everything(c->pid);
   for (auto& [number, c] : children_) {
     int status = 0;
     wait_for(c->pid, &status, 0);  // SIGKILL cannot be caught: this is quick

@@ -167,6 +167,10 @@ bool shared_cluster::restart_agent(const std::string& agent_id,
   server->set_recovery(false, false);
   server->close_streams();
   auto timer = std::make_shared<boost::asio::steady_timer>(executor_, downtime);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    restarts_.push_back(timer);
+  }
   std::weak_ptr<shared_cluster> weak = weak_from_this();
   timer->async_wait([timer, weak, server](boost::system::error_code ec) {
     auto self = weak.lock();
@@ -178,6 +182,11 @@ bool shared_cluster::restart_agent(const std::string& agent_id,
 void shared_cluster::stop_agents() {
   std::lock_guard<std::mutex> lock(mutex);
   for (auto& [id, server] : agents_) server->stop();
+  for (const auto& restart : restarts_) {
+    // On the executor: a timer is not to be touched by two threads at once.
+    if (auto timer = restart.lock()) boost::asio::post(executor_, [timer] { timer->cancel(); });
+  }
+  restarts_.clear();
 }
 
 }  // namespace mesos_http::sim

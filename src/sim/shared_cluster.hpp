@@ -11,6 +11,7 @@
 #include "sim/process_runner.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <functional>
@@ -74,6 +75,8 @@ class shared_cluster : public std::enable_shared_from_this<shared_cluster> {
   boost::asio::any_io_executor executor_;
   std::map<std::string, std::unique_ptr<agent_server>> agents_;
   std::string executor_secret_;
+  // Pending agent restarts (guarded by `mutex`), cancelled by stop_agents.
+  std::vector<std::weak_ptr<boost::asio::steady_timer>> restarts_;
   // Held while taking and sending executor events, so that batches taken
   // by different threads go out in the order they were taken.
   std::mutex flush_mutex_;

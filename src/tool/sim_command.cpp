@@ -85,11 +85,23 @@ sim::fault_settings take_faults(std::vector<std::string>& args) {
 }
 
 // --exec: each finished task's stdout, line by line, then how it ended.
+// "task <id>", or for an executor process (no task id) "executor <id>", the
+// id read from its sandbox path (.../executors/<id>/runs/<container>).
+std::string process_label(const sim::task_process_exit& exit) {
+  if (!exit.task_id.empty()) return "task " + exit.task_id;
+  const std::string marker = "/executors/";
+  auto from = exit.sandbox.rfind(marker);
+  if (from == std::string::npos) return "executor";
+  from += marker.size();
+  return "executor " + exit.sandbox.substr(from, exit.sandbox.find('/', from) - from);
+}
+
 void print_task_output(const sim::task_process_exit& exit) {
+  const std::string label = process_label(exit);
   std::istringstream lines(exit.stdout_text);
   std::string line;
-  while (std::getline(lines, line)) std::cout << "[task " << exit.task_id << "] " << line << '\n';
-  std::cout << "[task " << exit.task_id << "] command " << exit.status << std::endl;
+  while (std::getline(lines, line)) std::cout << "[" << label << "] " << line << '\n';
+  std::cout << "[" << label << "] command " << exit.status << std::endl;
 }
 
 }  // namespace

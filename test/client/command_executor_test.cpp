@@ -1,6 +1,8 @@
 // The command_executor example as a real process against a fake agent: it
 // runs commands, reports their ends with their output, kills process groups
-// (escalating to SIGKILL), runs task groups and exits 0 after SHUTDOWN.
+// (escalating to SIGKILL), runs task groups and exits 0 after SHUTDOWN,
+// runs a task's `data` when it has no command, and echoes framework
+// messages.
 #include "executor_client_support.hpp"
 
 #include <fcntl.h>
@@ -9,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -239,6 +242,42 @@ TEST_CASE("command_executor escalates to SIGKILL and runs task groups with their
   agent.push(events::shutdown());
   const auto code = executor.wait_exit();
   INFO(executor.output());
+  REQUIRE(code);
+  CHECK(*code == 0);
+}
+
+TEST_CASE("command_executor echoes framework messages and runs a task's data",
+          "[client][executor][example]") {
+  const auto content = GENERATE(content_type::protobuf, content_type::json);
+  fake_agent agent;
+  auto env = agent.environment(false);
+  env["COMMAND_EXECUTOR_CONTENT_TYPE"] = std::string(to_string(content));
+  executor_process executor(env);
+  REQUIRE(agent.wait([](const auto& r) { return r.subscribes.size() == 1; }));
+
+  // Bytes, not text: a NUL and a byte that is not UTF-8 survive both ways.
+  const std::string data = std::string("hello task-1 \0\xff", 15);
+  agent.push(events::message(data));
+  const bool echoed = agent.wait([&](const auto& r) {
+    return std::find(r.messages.begin(), r.messages.end(), "echo:" + data) != r.messages.end();
+  });
+  INFO(executor.output());
+  CHECK(echoed);
+  CHECK(agent.seen().messages.size() == 1);
+
+  // A LAUNCH task of a custom executor cannot have a command: it is in data.
+  auto from_data = task_info("data");
+  from_data.set_data("echo \"from data\"; exit 0");
+  agent.push(events::launch(from_data));
+  auto done = wait_state(agent, "data", mesos::v1::TASK_FINISHED);
+  CHECK(done.message().find("from data") != std::string::npos);
+
+  agent.push(events::launch(task_info("nothing")));
+  auto failed = wait_state(agent, "nothing", mesos::v1::TASK_FAILED);
+  CHECK(failed.message() == "The task has neither a command nor data");
+
+  agent.push(events::shutdown());
+  const auto code = executor.wait_exit();
   REQUIRE(code);
   CHECK(*code == 0);
 }

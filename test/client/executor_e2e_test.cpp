@@ -8,6 +8,10 @@
 
 #include <signal.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <thread>
+
 #include <map>
 #include <set>
 
@@ -110,13 +114,45 @@ bool reached(recording_client& client, const std::string& task_id, v1::TaskState
   });
 }
 
+// The last update of `task_id` in `state`.
+v1::TaskStatus status_of(recording_client& client, const std::string& task_id,
+                         v1::TaskState state) {
+  v1::TaskStatus found;
+  for (const auto& e : client.events_copy()) {
+    const auto& status = e.update().status();
+    if (e.type() == sched::Event::UPDATE && status.task_id().value() == task_id &&
+        status.state() == state) {
+      found = status;
+    }
+  }
+  return found;
+}
+
+// The command's pid, from the command_executor's TASK_RUNNING message
+// ("Command started with pid N").
+int command_pid(recording_client& client, const std::string& task_id) {
+  const std::string message = status_of(client, task_id, v1::TASK_RUNNING).message();
+  auto at = message.rfind(' ');
+  return at == std::string::npos ? 0 : std::atoi(message.c_str() + at + 1);
+}
+
+bool gone(int pid) {
+  for (int i = 0; i < 200; ++i) {
+    if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 struct cluster_and_framework {
-  running_master master{exec_master()};
+  running_master master;
   recording_client client;
   v1::Offer offer;
 
-  explicit cluster_and_framework(content_type content)
-      : client([&] {
+  explicit cluster_and_framework(content_type content,
+                                 sim::master_config config = exec_master())
+      : master(std::move(config)),
+        client([&] {
           auto config = framework(content);
           config.masters = {"http://127.0.0.1:" + std::to_string(master.port())};
           return config;
@@ -139,9 +175,11 @@ TEST_CASE("a custom executor runs tasks, exchanges messages, kills and shuts dow
   auto content = GENERATE(content_type::protobuf, content_type::json);
   cluster_and_framework c(content);
   auto executor = executor_info("e1", v1::ExecutorInfo::CUSTOM);
+  auto stubborn = task("t4", c.offer, "trap '' TERM; sleep 30");
+  stubborn.mutable_kill_policy()->mutable_grace_period()->set_nanoseconds(300'000'000);
   c.accept({launch_on(executor, {task("t1", c.offer, "echo one"),
                                  task("t2", c.offer, "sleep 0.2; echo two"),
-                                 task("t3", c.offer, "exec sleep 30")})});
+                                 task("t3", c.offer, "exec sleep 30"), stubborn})});
 
   REQUIRE(reached(c.client, "t1", v1::TASK_FINISHED));
   REQUIRE(reached(c.client, "t2", v1::TASK_FINISHED));
@@ -160,16 +198,33 @@ TEST_CASE("a custom executor runs tasks, exchanges messages, kills and shuts dow
   t3.set_value("t3");
   REQUIRE_FALSE(c.client.call(calls::kill(t3)).first);
   REQUIRE(reached(c.client, "t3", v1::TASK_KILLED));
+  CHECK(gone(command_pid(c.client, "t3")));
+
+  // A command that ignores SIGTERM is SIGKILLed once its grace period ends.
+  REQUIRE(reached(c.client, "t4", v1::TASK_RUNNING));
+  v1::TaskID t4;
+  t4.set_value("t4");
+  const auto asked = std::chrono::steady_clock::now();
+  REQUIRE_FALSE(c.client.call(calls::kill(t4)).first);
+  REQUIRE(reached(c.client, "t4", v1::TASK_KILLED));
+  CHECK(std::chrono::steady_clock::now() - asked >= std::chrono::milliseconds(300));
+  CHECK(status_of(c.client, "t4", v1::TASK_KILLED).message().find("signal Killed") !=
+        std::string::npos);
+  CHECK(gone(command_pid(c.client, "t4")));
 
   // SHUTDOWN: the executor exits and FAILURE names it; no process is left.
   REQUIRE_FALSE(c.client.call(calls::shutdown(executor.executor_id(), c.offer.agent_id())).first);
   REQUIRE(c.client.wait_events(sched::Event::FAILURE, 1));
   CHECK(c.client.last(sched::Event::FAILURE).failure().executor_id().value() == "e1");
+  // Exit status 0: it left within the grace period, after the agent had
+  // acknowledged every update (command_executor waits for that).
+  CHECK(c.client.last(sched::Event::FAILURE).failure().status() == 0);
   CHECK(c.master->task_processes().empty());
 }
 
 TEST_CASE("a task group runs on the default executor", "[client][executor][e2e]") {
-  cluster_and_framework c(content_type::protobuf);
+  auto content = GENERATE(content_type::protobuf, content_type::json);
+  cluster_and_framework c(content);
   v1::Offer::Operation op;
   op.set_type(v1::Offer::Operation::LAUNCH_GROUP);
   *op.mutable_launch_group()->mutable_executor() =
@@ -191,11 +246,58 @@ TEST_CASE("an agent restart loses and duplicates no status update", "[client][ex
 
   // The task ends while the agent is down: the executor keeps the update
   // and re-sends it when it subscribes again.
+  const auto restarted = std::chrono::steady_clock::now();
   REQUIRE(c.master->restart_agent(c.offer.agent_id().value(), std::chrono::milliseconds(800)));
   REQUIRE(reached(c.client, "t1", v1::TASK_FINISHED));
+  // It could only come through once the agent was back.
+  CHECK(std::chrono::steady_clock::now() - restarted >= std::chrono::milliseconds(800));
   std::map<v1::TaskState, int> seen;
   for (auto state : states_of(c.client, "t1")) ++seen[state];
   CHECK(seen == std::map<v1::TaskState, int>{
                     {v1::TASK_STARTING, 1}, {v1::TASK_RUNNING, 1}, {v1::TASK_FINISHED, 1}});
   CHECK_FALSE(c.master->restart_agent("no-such-agent", std::chrono::milliseconds(1)));
+}
+
+TEST_CASE("an executor that cannot reach its agent within the recovery timeout gives up",
+          "[client][executor][e2e]") {
+  auto config = exec_master();
+  config.cluster.executor_recovery_timeout = std::chrono::milliseconds(300);
+  cluster_and_framework c(content_type::protobuf, config);
+  c.accept({launch_on(executor_info("e1", v1::ExecutorInfo::CUSTOM),
+                      {task("t1", c.offer, "exec sleep 30")})});
+  REQUIRE(reached(c.client, "t1", v1::TASK_RUNNING));
+  const int pid = command_pid(c.client, "t1");
+
+  REQUIRE(c.master->restart_agent(c.offer.agent_id().value(), std::chrono::seconds(5)));
+  // The executor kills its task and exits with an error; the agent reports
+  // the task lost with its executor.
+  REQUIRE(reached(c.client, "t1", v1::TASK_FAILED));
+  CHECK(status_of(c.client, "t1", v1::TASK_FAILED).reason() ==
+        v1::TaskStatus::REASON_EXECUTOR_TERMINATED);
+  REQUIRE(c.client.wait_events(sched::Event::FAILURE, 1));
+  CHECK(c.client.last(sched::Event::FAILURE).failure().status() != 0);
+  CHECK(gone(pid));
+  CHECK(c.master->task_processes().empty());
+}
+
+TEST_CASE("an executor that crashes takes its live tasks with it", "[client][executor][e2e]") {
+  cluster_and_framework c(content_type::json);
+  c.accept({launch_on(executor_info("e1", v1::ExecutorInfo::CUSTOM),
+                      {task("t1", c.offer, "exec sleep 30")})});
+  REQUIRE(reached(c.client, "t1", v1::TASK_RUNNING));
+  const int command = command_pid(c.client, "t1");
+
+  // The only process the agent started is the executor: crash it.
+  auto executors = c.master->task_processes();
+  REQUIRE(executors.size() == 1);
+  REQUIRE(::kill(executors[0], SIGKILL) == 0);
+  REQUIRE(reached(c.client, "t1", v1::TASK_FAILED));
+  auto failed = status_of(c.client, "t1", v1::TASK_FAILED);
+  CHECK(failed.reason() == v1::TaskStatus::REASON_EXECUTOR_TERMINATED);
+  CHECK(failed.source() == v1::TaskStatus::SOURCE_AGENT);
+  REQUIRE(c.client.wait_events(sched::Event::FAILURE, 1));
+  CHECK(c.client.last(sched::Event::FAILURE).failure().status() == SIGKILL);
+  // Its command outlives it (a real agent's container would not let it, and
+  // neither does the simulator's own kill): the test cleans up.
+  CHECK(::kill(-command, SIGKILL) == 0);
 }

@@ -123,6 +123,7 @@ TEST_CASE("real executor: started as a process, its tasks delivered once it subs
   CHECK(env(e.start, "MESOS_HTTP_COMMAND_EXECUTOR") == "0");
   CHECK(env(e.start, "MESOS_CHECKPOINT") == "0");
   CHECK(env(e.start, "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD") == "2000ms");
+  CHECK(env(e.start, "MESOS_RECOVERY_TIMEOUT") == "900000ms");
 
   // Nothing moves until the executor subscribes: no scripted progress.
   e.h.run_for(5s);

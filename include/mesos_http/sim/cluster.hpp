@@ -109,6 +109,10 @@ struct cluster_config {
   /// Exec mode: how long an executor may take to exit after SHUTDOWN (the
   /// agent's `--executor_shutdown_grace_period`) before it is killed.
   duration executor_shutdown_grace = std::chrono::seconds(5);
+  /// Exec mode: how long a checkpointing executor keeps trying to reach its
+  /// agent again before it gives up (`MESOS_RECOVERY_TIMEOUT`, the agent's
+  /// `--recovery_timeout`).
+  duration executor_recovery_timeout = std::chrono::minutes(15);
 };
 
 /// A request for a real process, made by a cluster with
