@@ -32,6 +32,7 @@
 
 #include <chrono>
 #include <climits>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <set>
@@ -100,6 +101,9 @@ bool parse(int argc, char** argv, options& out) {
     }
   }
   if (out.executor.empty()) out.executor = default_executor(argv[0]);
+  // The agent starts the executor in its sandbox: a relative path would not
+  // resolve there.
+  out.executor = std::filesystem::absolute(out.executor).lexically_normal().string();
   return !out.commands.empty();
 }
 

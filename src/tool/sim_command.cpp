@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -129,10 +130,12 @@ int sim_command(std::vector<std::string> args) {
   }
   if (auto program = take_option(args, "--default-executor")) {
     if (!config.exec.enabled) throw usage_failure{"--default-executor needs --exec"};
+    // Executors start in their sandboxes: a relative path would not resolve.
+    const std::string path = std::filesystem::absolute(*program).lexically_normal().string();
     mesos::v1::CommandInfo command;
     command.set_shell(false);
-    command.set_value(*program);
-    command.add_arguments(*program);
+    command.set_value(path);
+    command.add_arguments(path);
     config.cluster.default_executor = command;
   }
   if (config.exec.enabled) config.exec.on_exit = print_task_output;

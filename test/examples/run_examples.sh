@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs the example frameworks and `mesos-http execute` against a simulator
 # that really runs their commands, and checks what they report.
-#   run_examples.sh MESOS_HTTP LAUNCH_COMMANDS COROUTINE_FRAMEWORK
+#   run_examples.sh MESOS_HTTP LAUNCH_COMMANDS COROUTINE_FRAMEWORK EXECUTOR_FRAMEWORK COMMAND_EXECUTOR
 set -euo pipefail
-tool=$1 launch=$2 coroutine=$3
+tool=$1 launch=$2 coroutine=$3 executor_framework=$4 command_executor=$5
 work=$(mktemp -d)
-"$tool" sim --exec --port 0 >"$work/sim.log" 2>&1 &
+"$tool" sim --exec --port 0 --default-executor "$command_executor" >"$work/sim.log" 2>&1 &
 sim=$!
 cleanup() { kill -INT "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -43,6 +43,23 @@ grep -q 'Command exited with status 5' "$work/out" || fail "execute: failure mes
 status=0
 "$tool" execute >"$work/out" 2>&1 || status=$?
 [ "$status" -eq 2 ] || fail "execute without --master should be a usage error"
+
+# Tasks on a custom executor (command_executor as a real process), and as a
+# task group on the "default executor" (the same program).
+for mode in "" --group; do
+  "$executor_framework" --master "$master" --executor "$command_executor" $mode -- \
+    'echo "from $MESOS_TASK_ID"' 'true' >"$work/out" 2>&1 || fail "executor_framework $mode exited $?"
+  [ "$(grep -c 'TASK_FINISHED' "$work/out")" -eq 2 ] || fail "executor_framework $mode: 2 FINISHED"
+  grep -q '| from task-0' "$work/out" || fail "executor_framework $mode: the task's output"
+  grep -q 'message from executor executor-1: echo:hello task-0' "$work/out" \
+    || fail "executor_framework $mode: the executor's answer"
+  grep -q 'executor executor-1 exited with status 0' "$work/out" \
+    || fail "executor_framework $mode: a clean SHUTDOWN"
+done
+status=0
+"$executor_framework" --master "$master" --executor "$command_executor" -- 'exit 4' \
+  >"$work/out" 2>&1 || status=$?
+[ "$status" -eq 1 ] || fail "executor_framework with a failing task should exit 1, not $status"
 
 # The simulator prints a task's output when its process is reaped.
 wait_for_log() {
