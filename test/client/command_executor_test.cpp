@@ -149,16 +149,31 @@ bool gone(pid_t pid, std::chrono::milliseconds bound = std::chrono::seconds(5)) 
 
 using running_states = std::vector<mesos::v1::TaskState>;
 
+// A command_executor process subscribed to a fake agent, in `content`.
+struct subscribed_executor {
+  fake_agent agent;
+  executor_process executor;
+
+  explicit subscribed_executor(content_type content = content_type::protobuf)
+      : executor(environment(agent, content)) {
+    REQUIRE(agent.wait([](const auto& r) { return r.subscribes.size() == 1; }));
+  }
+
+  static std::map<std::string, std::string> environment(fake_agent& agent, content_type content) {
+    auto env = agent.environment(false);
+    env["COMMAND_EXECUTOR_CONTENT_TYPE"] = std::string(to_string(content));
+    return env;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("command_executor runs, fails and kills commands, then shuts down",
           "[client][executor][example]") {
   const auto content = GENERATE(content_type::protobuf, content_type::json);
-  fake_agent agent;
-  auto env = agent.environment(false);
-  env["COMMAND_EXECUTOR_CONTENT_TYPE"] = std::string(to_string(content));
-  executor_process executor(env);
-  REQUIRE(agent.wait([](const auto& r) { return r.subscribes.size() == 1; }));
+  subscribed_executor started(content);
+  auto& agent = started.agent;
+  auto& executor = started.executor;
 
   agent.push(events::launch(shell_task("ok", "echo hello; exit 0")));
   auto finished = wait_state(agent, "ok", mesos::v1::TASK_FINISHED);
@@ -200,9 +215,9 @@ TEST_CASE("command_executor runs, fails and kills commands, then shuts down",
 
 TEST_CASE("command_executor escalates to SIGKILL and runs task groups with their environment",
           "[client][executor][example]") {
-  fake_agent agent;
-  executor_process executor(agent.environment(false));
-  REQUIRE(agent.wait([](const auto& r) { return r.subscribes.size() == 1; }));
+  subscribed_executor started;
+  auto& agent = started.agent;
+  auto& executor = started.executor;
 
   // Ignores SIGTERM: only SIGKILL after the task's 300 ms grace ends it.
   auto stubborn = shell_task("stubborn", "trap '' TERM; echo ready; sleep 60; sleep 60");
@@ -249,11 +264,9 @@ TEST_CASE("command_executor escalates to SIGKILL and runs task groups with their
 TEST_CASE("command_executor echoes framework messages and runs a task's data",
           "[client][executor][example]") {
   const auto content = GENERATE(content_type::protobuf, content_type::json);
-  fake_agent agent;
-  auto env = agent.environment(false);
-  env["COMMAND_EXECUTOR_CONTENT_TYPE"] = std::string(to_string(content));
-  executor_process executor(env);
-  REQUIRE(agent.wait([](const auto& r) { return r.subscribes.size() == 1; }));
+  subscribed_executor started(content);
+  auto& agent = started.agent;
+  auto& executor = started.executor;
 
   // Bytes, not text: a NUL and a byte that is not UTF-8 survive both ways.
   const std::string data = std::string("hello task-1 \0\xff", 15);

@@ -84,7 +84,9 @@ TEST_CASE("every call is accepted and every simulated event is delivered", "[cli
 
   auto task = calls::task_info("t1", "t1", agent, {calls::scalar_resource("cpus", 0.1)},
                                calls::command("sleep 60"));
-  accepted(client, calls::accept(offer, {calls::launch({task})}));
+  // No filter on what is left (Mesos's default is 5 s): the next offers come
+  // with the next allocation round.
+  accepted(client, calls::accept(offer, {calls::launch({task})}, calls::refuse_seconds(0)));
   std::set<std::string> acked;
   REQUIRE(reach(client, acked, "t1", mesos::v1::TASK_RUNNING));
 
@@ -92,7 +94,8 @@ TEST_CASE("every call is accepted and every simulated event is delivered", "[cli
   REQUIRE(client.wait_events(sched::Event::OFFERS, 2));
   auto reserve = calls::with_operation_id(calls::reserve({calls::scalar_resource("cpus", 0.1)}),
                                           calls::id<mesos::v1::OperationID>("op1"));
-  accepted(client, calls::accept(client.last(sched::Event::OFFERS).offers().offers(0), {reserve}));
+  accepted(client, calls::accept(client.last(sched::Event::OFFERS).offers().offers(0), {reserve},
+                                 calls::refuse_seconds(0)));
   REQUIRE(client.wait_events(sched::Event::UPDATE_OPERATION_STATUS, 1));
 
   REQUIRE(client.wait([&] { return client->metrics().outstanding_acknowledgements == 0; }));
