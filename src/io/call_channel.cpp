@@ -1,5 +1,7 @@
 #include "io/call_channel.hpp"
 
+#include "detail/accepted_answer.hpp"
+
 #include <mesos_http/error.hpp>
 
 #include <boost/asio/buffer.hpp>
@@ -90,6 +92,23 @@ void call_channel::read() {
 void call_channel::on_read(std::size_t) {
   auto id = conn_id_;
   while (read_buffer_.size() > 0) {
+    if (!parser_->got_some()) {
+      // The common answer, "202 Accepted" with no body, is checked by hand
+      // (detail/accepted_answer.hpp); the parser stays fresh for the next.
+      const std::string_view bytes(static_cast<const char*>(read_buffer_.data().data()),
+                                   read_buffer_.size());
+      if (const std::size_t n = detail::bodiless_accepted_length(bytes)) {
+        read_buffer_.consume(n);
+        head_.content_type.clear();  // what the parser's constructor clears
+        head_.location.clear();
+        head_.stream_id.clear();
+        head_.body.clear();
+        head_.status = 202;
+        on_answer(head_);
+        if (id != conn_id_) return;
+        continue;
+      }
+    }
     boost::beast::error_code ec;
     std::size_t used = parser_->put(read_buffer_.data(), ec);
     read_buffer_.consume(used);
