@@ -124,6 +124,9 @@ void call_channel::on_read(std::size_t) {
     if (id != conn_id_) return;  // the answer closed or re-targeted the channel
     if (!keep_alive) return reopen();
   }
+  // The answer timeout restarts once per read, not once per answer: reading
+  // the clock was a visible part of a pipelined answer's cost.
+  arm_timer();
   read();
 }
 
@@ -138,7 +141,6 @@ void call_channel::on_answer(const detail::http_response_head& head) {
   if (head.status == 307) return on_redirect(head.location);
   call_op_ptr done = std::move(in_flight_.front());
   in_flight_.pop_front();
-  arm_timer();
   finish(std::move(done), {}, head);
 }
 
