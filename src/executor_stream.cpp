@@ -3,6 +3,7 @@
 #include "executor_impl.hpp"
 
 #include "detail/http_request.hpp"
+#include "detail/subscription_fsm.hpp"  // same_media_type
 
 #include <mesos_http/error.hpp>
 
@@ -22,18 +23,6 @@ using detail::executor_state;
 using detail::executor_step;
 
 namespace {
-
-// The agent answers with the media type asked for; parameters and case are
-// tolerated, as a proxy may add a charset.
-bool same_media_type(std::string_view got, content_type wanted) {
-  got = got.substr(0, got.find(';'));
-  while (!got.empty() && got.back() == ' ') got.remove_suffix(1);
-  const std::string_view want = media_type(wanted);
-  return got.size() == want.size() &&
-         std::equal(got.begin(), got.end(), want.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
-         });
-}
 
 std::string ms_text(std::chrono::steady_clock::duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
@@ -262,7 +251,7 @@ bool executor::impl::take_head(executor_decision& d, clock::time_point now) {
   d = fsm->on_response(200, {}, now);
   if (d.next != executor_step::stream) return false;
   const std::string& type = stream_parser->head().content_type;
-  if (!same_media_type(type, config.content)) {
+  if (!detail::same_media_type(type, config.content)) {
     d = lose(error::unexpected_content_type,
              "the agent answered SUBSCRIBE with Content-Type '" + type + "', not '" +
                  std::string(media_type(config.content)) + "'",

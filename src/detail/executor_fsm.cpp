@@ -1,6 +1,6 @@
 #include "detail/executor_fsm.hpp"
 
-#include "detail/subscription_fsm.hpp"  // error_for_status
+#include "detail/subscription_fsm.hpp"  // error_for_status, transient_status
 
 #include <boost/system/errc.hpp>
 
@@ -36,11 +36,6 @@ backoff_config backoff_for(const executor_fsm_settings& s) {
   c.multiplier = 2.0;
   return c;
 }
-
-// As for the scheduler: the agent not being up yet (404), recovering (503)
-// or failing (5xx) may pass; other answers mean this executor or its
-// request is wrong and retrying cannot help.
-bool transient_status(unsigned status) { return status == 503 || status == 404 || status >= 500; }
 
 }  // namespace
 

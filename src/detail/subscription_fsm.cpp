@@ -9,29 +9,7 @@
 
 namespace mesos_http::detail {
 
-namespace {
-
 using mesos::v1::scheduler::Event;
-
-// Mesos answers with exactly the media type asked for; parameters are
-// tolerated here because a proxy might add a charset.
-bool same_media_type(std::string_view got, content_type wanted) {
-  auto end = got.find(';');
-  got = got.substr(0, end);
-  while (!got.empty() && got.back() == ' ') got.remove_suffix(1);
-  auto want = media_type(wanted);
-  return got.size() == want.size() &&
-         std::equal(got.begin(), got.end(), want.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
-         });
-}
-
-// 503 (no leader, recovering), 404 (master process not up yet) and server
-// errors are transient; other 4xx mean the request or the configuration is
-// wrong and retrying would only loop.
-bool transient_status(unsigned status) { return status == 503 || status == 404 || status >= 500; }
-
-}  // namespace
 
 error error_for_status(unsigned status) {
   switch (status) {
@@ -358,5 +336,17 @@ steady_clock::time_point subscription_fsm::silence_deadline() const {
       std::chrono::duration_cast<steady_clock::duration>(std::chrono::duration<double>(bound));
   return last_byte_ + silence + settings_.heartbeat_slack;
 }
+
+bool same_media_type(std::string_view got, content_type wanted) {
+  got = got.substr(0, got.find(';'));
+  while (!got.empty() && got.back() == ' ') got.remove_suffix(1);
+  const std::string_view want = media_type(wanted);
+  return got.size() == want.size() &&
+         std::equal(got.begin(), got.end(), want.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
+bool transient_status(unsigned status) { return status == 503 || status == 404 || status >= 500; }
 
 }  // namespace mesos_http::detail

@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string_view>
 #include <deque>
 #include <optional>
 #include <string>
@@ -95,6 +96,15 @@ struct http_response_head {
 
 /// The error for an HTTP status Mesos answered (any request).
 error error_for_status(unsigned status);
+
+/// Whether a Mesos answer's Content-Type is the media type asked for
+/// (parameters and case tolerated: a proxy may add a charset).
+bool same_media_type(std::string_view got, content_type wanted);
+
+/// 503 (no leader, recovering), 404 (the process not up yet) and other 5xx
+/// may pass; any other status means the request or the configuration is
+/// wrong and retrying would only loop. For master and agent alike.
+bool transient_status(unsigned status);
 
 class subscription_fsm {
  public:

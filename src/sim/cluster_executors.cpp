@@ -110,10 +110,10 @@ void cluster::impl::deliver_tasks(framework_state& f, executor_state& e, bool gr
 detail::executor_state* cluster::impl::real_executor(framework_state& f,
                                                      const std::string& agent_id,
                                                      const std::string& executor_id) {
-  for (auto& [key, e] : f.executors) {
-    if (key.second == executor_id && agents[key.first].id == agent_id && e.real) return &e;
-  }
-  return nullptr;
+  const auto agent = live_agent(agent_id);
+  if (!agent) return nullptr;
+  auto it = f.executors.find({*agent, executor_id});
+  return it != f.executors.end() && it->second.real ? &it->second : nullptr;
 }
 
 bool cluster::impl::kill_on_executor(framework_state& f, task_state& t,

@@ -52,6 +52,16 @@ namespace events = mesos_http::sim::executor_events;
 /// Generous bound for what normally takes milliseconds.
 inline constexpr std::chrono::seconds executor_patience{20};
 
+/// Polls `pred` (every 5 ms) until it holds or `executor_patience` passed.
+inline bool eventually(const std::function<bool()>& pred) {
+  const auto end = std::chrono::steady_clock::now() + executor_patience;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 inline const std::string agent_fw = "0a4b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d-0000";
 inline const std::string agent_ex = "exec-1";
 inline const std::string agent_container = "c40005b7-c623-4514-885d-74086c270ef4";

@@ -18,20 +18,13 @@ namespace events = mesos_http::sim::executor_events;
 
 namespace {
 
+using test::eventually;
+
 using test::executor_config_from;
 
 bool pending_is(recording_executor& e, std::uint64_t updates, std::uint64_t tasks) {
   auto m = e->metrics();
   return m.pending_updates == updates && m.unacknowledged_tasks == tasks;
-}
-
-bool eventually(const std::function<bool()>& pred) {
-  const auto end = std::chrono::steady_clock::now() + test::executor_patience;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
 }
 
 }  // namespace

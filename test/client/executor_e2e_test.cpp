@@ -43,14 +43,6 @@ scheduler_config framework(content_type content) {
   return config;
 }
 
-v1::Resource scalar(const std::string& name, double value) {
-  v1::Resource r;
-  r.set_name(name);
-  r.set_type(v1::Value::SCALAR);
-  r.mutable_scalar()->set_value(value);
-  return r;
-}
-
 v1::ExecutorInfo executor_info(const std::string& id, v1::ExecutorInfo::Type type) {
   v1::ExecutorInfo info;
   info.set_type(type);
@@ -60,9 +52,9 @@ v1::ExecutorInfo executor_info(const std::string& id, v1::ExecutorInfo::Type typ
     info.mutable_command()->set_shell(false);
     info.mutable_command()->add_arguments(executor_program());
   }
-  for (const auto& r : {scalar("cpus", 0.1), scalar("mem", 32), scalar("disk", 32)}) {
-    *info.add_resources() = r;
-  }
+  *info.add_resources() = calls::scalar_resource("cpus", 0.1);
+  *info.add_resources() = calls::scalar_resource("mem", 32);
+  *info.add_resources() = calls::scalar_resource("disk", 32);
   return info;
 }
 
@@ -71,8 +63,8 @@ v1::TaskInfo task(const std::string& id, const v1::Offer& offer, const std::stri
   t.set_name(id);
   t.mutable_task_id()->set_value(id);
   *t.mutable_agent_id() = offer.agent_id();
-  *t.add_resources() = scalar("cpus", 0.1);
-  *t.add_resources() = scalar("mem", 32);
+  *t.add_resources() = calls::scalar_resource("cpus", 0.1);
+  *t.add_resources() = calls::scalar_resource("mem", 32);
   t.mutable_command()->set_value(command);
   return t;
 }

@@ -16,16 +16,9 @@ namespace events = mesos_http::sim::executor_events;
 
 namespace {
 
-using test::executor_config_from;
+using test::eventually;
 
-bool eventually(const std::function<bool()>& pred) {
-  const auto end = std::chrono::steady_clock::now() + test::executor_patience;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
+using test::executor_config_from;
 
 bool carries_update(const exec::Call& subscribe, const std::string& uuid) {
   for (const auto& u : subscribe.subscribe().unacknowledged_updates()) {
