@@ -35,11 +35,13 @@ std::string authorization_value(const std::optional<credentials>& auth) {
 
 // A call's completion, from the strand. When the handler has no executor of
 // its own (it runs on the strand, which is running now) this is what
-// dispatch would do, minus wrapping the handler in one more function object.
+// dispatch would do, minus wrapping the handler in one more function object
+// and asking the type-erased handler for its executor (a copy of a strand).
 template <class Strand>
 void complete_on_strand(asio::any_completion_handler<scheduler::send_signature> handler,
-                        const Strand& strand, const boost::system::error_code& ec,
-                        const diagnostics& diag) {
+                        bool own_executor, const Strand& strand,
+                        const boost::system::error_code& ec, const diagnostics& diag) {
+  if (!own_executor) return std::move(handler)(ec, diag);
   auto ex = asio::get_associated_executor(handler, strand);
   if (const auto* same = ex.template target<Strand>(); same && *same == strand) {
     return std::move(handler)(ec, diag);
@@ -305,8 +307,10 @@ void scheduler::impl::acknowledge_after_callback(const Event& e) {
   *ack->mutable_task_id() = status.task_id();
   ack->set_uuid(status.uuid());
   asio::post(strand, [self = shared_from_this(), call = std::move(call)]() mutable {
-    self->send(call, asio::any_completion_handler<send_signature>(
-                         [](boost::system::error_code, diagnostics) {}));
+    self->send(call,
+               asio::any_completion_handler<send_signature>(
+                   [](boost::system::error_code, diagnostics) {}),
+               false);
   });
 }
 
@@ -320,7 +324,8 @@ void scheduler::impl::pending_call::answered(io::call_op_ptr self,
   keep->on_call_done(std::move(op), ec, head);
 }
 
-void scheduler::impl::send(Call& call, asio::any_completion_handler<send_signature> handler) {
+void scheduler::impl::send(Call& call, asio::any_completion_handler<send_signature> handler,
+                           bool own_executor) {
   auto type = call.type();
   if (!fsm || !fsm->subscribed() || !calls) {
     with_metrics([](scheduler_metrics& m) { ++m.call_failures_by_reason["not_subscribed"]; });
@@ -352,6 +357,7 @@ void scheduler::impl::send(Call& call, asio::any_completion_handler<send_signatu
   }
   op->owner = shared_from_this();
   op->handler.emplace(std::move(handler));
+  op->own_executor = own_executor;
   op->type = type;
   if (config.auth) op->token = config.auth->bearer_token;
   calls->send(std::move(op));
@@ -411,13 +417,15 @@ void scheduler::impl::on_call_done(std::unique_ptr<pending_call> op,
   }
   auto handler = std::move(*op->handler);
   op->handler.reset();
+  const bool own_executor = op->own_executor;
   keep_spare_call(std::move(op));
-  on_call_answer(type, ec, head, std::move(handler));
+  on_call_answer(type, ec, head, std::move(handler), own_executor);
 }
 
 void scheduler::impl::on_call_answer(Call::Type type, const boost::system::error_code& transport_ec,
                                      const detail::http_response_head& head,
-                                     asio::any_completion_handler<send_signature> handler) {
+                                     asio::any_completion_handler<send_signature> handler,
+                                     bool own_executor) {
   diagnostics diag;
   boost::system::error_code ec = transport_ec;
   if (!ec && head.status != 202 && head.status != 200) {
@@ -439,7 +447,7 @@ void scheduler::impl::on_call_answer(Call::Type type, const boost::system::error
     // The framework no longer exists: resubscribing would register a new one.
     apply(fsm->stop(clock::now(), "framework torn down (TEARDOWN accepted)"));
   }
-  complete_on_strand(std::move(handler), strand, ec, diag);
+  complete_on_strand(std::move(handler), own_executor, strand, ec, diag);
 }
 
 void scheduler::impl::reset_calls(const boost::system::error_code& reason) {
@@ -482,15 +490,22 @@ void scheduler::start_run(asio::any_completion_handler<run_signature> handler) {
 // dispatch, not post: a call made from a callback (which runs on the strand)
 // joins the call queue at once, so the calls of one batch of events leave in
 // one write.
-void scheduler::start_send(Call&& call, asio::any_completion_handler<send_signature> handler) {
-  if (impl_->strand.running_in_this_thread()) return impl_->send(call, std::move(handler));
-  asio::post(impl_->strand, [self = impl_, call = std::move(call),
-                             h = std::move(handler)]() mutable { self->send(call, std::move(h)); });
+void scheduler::start_send(Call&& call, asio::any_completion_handler<send_signature> handler,
+                           bool own_executor) {
+  if (impl_->strand.running_in_this_thread()) {
+    return impl_->send(call, std::move(handler), own_executor);
+  }
+  asio::post(impl_->strand,
+             [self = impl_, call = std::move(call), h = std::move(handler), own_executor]() mutable {
+               self->send(call, std::move(h), own_executor);
+             });
 }
 
 void scheduler::send(Call call) {
-  start_send(std::move(call), asio::any_completion_handler<send_signature>(
-                                  [](boost::system::error_code, diagnostics) {}));
+  start_send(std::move(call),
+             asio::any_completion_handler<send_signature>(
+                 [](boost::system::error_code, diagnostics) {}),
+             false);
 }
 
 void scheduler::stop() {

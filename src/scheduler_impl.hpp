@@ -48,8 +48,10 @@ struct scheduler::impl : std::enable_shared_from_this<impl> {
 
   // --- calls (scheduler.cpp) ---
   struct pending_call;
+  /// `own_executor`: the handler has an associated executor (otherwise it
+  /// runs on the strand, inline when the answer is processed).
   void send(mesos::v1::scheduler::Call& call,
-            boost::asio::any_completion_handler<send_signature> handler);
+            boost::asio::any_completion_handler<send_signature> handler, bool own_executor);
   std::unique_ptr<pending_call> take_spare_call();
   const std::string& framework_id_field();
   void keep_spare_call(std::unique_ptr<pending_call> op);
@@ -57,7 +59,8 @@ struct scheduler::impl : std::enable_shared_from_this<impl> {
                     const detail::http_response_head& head);
   void on_call_answer(mesos::v1::scheduler::Call::Type type, const boost::system::error_code& ec,
                       const detail::http_response_head& head,
-                      boost::asio::any_completion_handler<send_signature> handler);
+                      boost::asio::any_completion_handler<send_signature> handler,
+                      bool own_executor);
   void reset_calls(const boost::system::error_code& reason);
   void deliver(const detail::subscription_notice& notice);
   void count_event(const mesos::v1::scheduler::Event& event);
@@ -130,6 +133,7 @@ struct scheduler::impl : std::enable_shared_from_this<impl> {
 struct scheduler::impl::pending_call final : io::call_op {
   std::shared_ptr<impl> owner;  // empty while spare
   std::optional<boost::asio::any_completion_handler<send_signature>> handler;
+  bool own_executor = false;  // see `impl::send`
   mesos::v1::scheduler::Call::Type type = mesos::v1::scheduler::Call::UNKNOWN;
   std::string token;  // the bearer token the call left with
 

@@ -46,6 +46,7 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -57,6 +58,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 namespace boost::asio {
 class io_context;
@@ -165,8 +167,12 @@ class scheduler {
   auto async_send(mesos::v1::scheduler::Call call, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, send_signature>(
         [this](auto handler, mesos::v1::scheduler::Call&& call) {
+          // Known here, lost once the handler is type-erased: whether it has
+          // an executor of its own or simply runs on the scheduler's strand.
+          constexpr bool own_executor = has_own_executor<decltype(handler)>;
           start_send(std::move(call),
-                     boost::asio::any_completion_handler<send_signature>(std::move(handler)));
+                     boost::asio::any_completion_handler<send_signature>(std::move(handler)),
+                     own_executor);
         },
         token, std::move(call));
   }
@@ -197,9 +203,14 @@ class scheduler {
 
  private:
   struct impl;
+  struct no_executor {};  // what `associated_executor_t` falls back to
+  template <class Handler>
+  static constexpr bool has_own_executor =
+      !std::is_same_v<boost::asio::associated_executor_t<Handler, no_executor>, no_executor>;
   void start_run(boost::asio::any_completion_handler<run_signature> handler);
   void start_send(mesos::v1::scheduler::Call&& call,
-                  boost::asio::any_completion_handler<send_signature> handler);
+                  boost::asio::any_completion_handler<send_signature> handler,
+                  bool own_executor);
   std::unique_ptr<boost::asio::io_context> own_loop_;  // only for run()
   std::shared_ptr<impl> impl_;
 };

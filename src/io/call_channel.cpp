@@ -1,7 +1,5 @@
 #include "io/call_channel.hpp"
 
-#include "detail/accepted_answer.hpp"
-
 #include <mesos_http/error.hpp>
 
 #include <boost/asio/buffer.hpp>
@@ -94,10 +92,11 @@ void call_channel::on_read(std::size_t) {
   while (read_buffer_.size() > 0) {
     if (!parser_->got_some()) {
       // The common answer, "202 Accepted" with no body, is checked by hand
-      // (detail/accepted_answer.hpp); the parser stays fresh for the next.
+      // (detail/accepted_answer.hpp, remembering the last one); the parser
+      // stays fresh for the next.
       const std::string_view bytes(static_cast<const char*>(read_buffer_.data().data()),
                                    read_buffer_.size());
-      if (const std::size_t n = detail::bodiless_accepted_length(bytes)) {
+      if (const std::size_t n = accepted_.match(bytes)) {
         read_buffer_.consume(n);
         head_.content_type.clear();  // what the parser's constructor clears
         head_.location.clear();

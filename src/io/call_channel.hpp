@@ -12,6 +12,7 @@
 #ifndef MESOS_HTTP_IO_CALL_CHANNEL_HPP
 #define MESOS_HTTP_IO_CALL_CHANNEL_HPP
 
+#include "detail/accepted_answer.hpp"
 #include "detail/http_request.hpp"
 #include "detail/subscription_fsm.hpp"
 #include "io/response_parser.hpp"
@@ -105,6 +106,7 @@ class call_channel : public std::enable_shared_from_this<call_channel> {
   boost::beast::flat_buffer read_buffer_;
   std::optional<response_parser> parser_;
   detail::http_response_head head_;  // reused: its strings keep their capacity
+  detail::accepted_answer_matcher accepted_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_{};
   bool timer_armed_ = false;

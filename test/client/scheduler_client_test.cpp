@@ -5,10 +5,13 @@
 
 #include <mesos_http/sim/ensemble.hpp>
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <future>
 
 using namespace mesos_http;
 using mesos_http::test::recording_client;
@@ -218,6 +221,39 @@ TEST_CASE("calls from 8 threads at once all complete", "[client]") {
   CHECK(ok == 400);
   CHECK(failed == 0);
   CHECK(client->metrics().calls_by_type["REVIVE"] == 400);
+}
+
+TEST_CASE("a send completes on the handler's own executor, else on the scheduler's strand",
+          "[client]") {
+  running_master master;
+  recording_client client(test::client_config({url_of(master.port())}, content_type::protobuf));
+  REQUIRE(client.wait_events(sched::Event::SUBSCRIBED, 1));
+  boost::asio::thread_pool pool(1);
+  sched::Call revive;
+  revive.set_type(sched::Call::REVIVE);
+  std::promise<std::pair<bool, bool>> bound_ran, plain_ran;  // {on pool, on strand}
+  const auto* strand =
+      client->get_executor().target<boost::asio::strand<boost::asio::any_io_executor>>();
+  REQUIRE(strand);
+  auto where = [&pool, strand] {
+    return std::make_pair(pool.get_executor().running_in_this_thread(),
+                          strand->running_in_this_thread());
+  };
+  client->async_send(revive, boost::asio::bind_executor(
+                                 pool, [&](boost::system::error_code ec, diagnostics) {
+                                   CHECK(!ec);
+                                   bound_ran.set_value(where());
+                                 }));
+  client->async_send(revive, [&](boost::system::error_code ec, diagnostics) {
+    CHECK(!ec);
+    plain_ran.set_value(where());
+  });
+  auto bound = bound_ran.get_future(), plain = plain_ran.get_future();
+  REQUIRE(bound.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  REQUIRE(plain.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(bound.get() == std::make_pair(true, false));
+  CHECK(plain.get() == std::make_pair(false, true));
+  pool.join();
 }
 
 TEST_CASE("a second instance taking over the framework stops the first", "[client]") {
