@@ -2,13 +2,6 @@
 
 namespace mesos_http {
 
-void diagnostics::clear() noexcept {
-  message_.clear();
-  body_.clear();
-  offset_.reset();
-  status_.reset();
-}
-
 bool diagnostics::empty() const noexcept {
   return message_.empty() && body_.empty() && !offset_ && !status_;
 }

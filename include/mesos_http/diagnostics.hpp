@@ -39,7 +39,12 @@ class diagnostics {
   const std::string& body_excerpt() const noexcept { return body_; }
 
   /// Forgets everything; `message()` becomes empty.
-  void clear() noexcept;
+  void clear() noexcept {
+    message_.clear();
+    body_.clear();
+    offset_.reset();
+    status_.reset();
+  }
 
   /// True when nothing has been recorded.
   bool empty() const noexcept;
