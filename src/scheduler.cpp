@@ -324,7 +324,7 @@ void scheduler::impl::pending_call::answered(io::call_op_ptr self,
   keep->on_call_done(std::move(op), ec, head);
 }
 
-void scheduler::impl::send(Call& call, asio::any_completion_handler<send_signature> handler,
+void scheduler::impl::send(const Call& call, asio::any_completion_handler<send_signature> handler,
                            bool own_executor) {
   auto type = call.type();
   if (!fsm || !fsm->subscribed() || !calls) {
@@ -336,19 +336,21 @@ void scheduler::impl::send(Call& call, asio::any_completion_handler<send_signatu
   }
   // framework_id is field 1 of Call, so protobuf's own (canonical) order
   // writes it first: prepending its encoded bytes gives the same body as
-  // setting it, without copying the id into every Call.
+  // setting it, without copying the id into every Call (or the call).
   const bool prepend_framework = config.content == content_type::protobuf &&
                                  !call.has_framework_id() && fsm->framework_id() &&
                                  type != Call::SUBSCRIBE && type != Call::UPDATE_FRAMEWORK;
+  std::optional<Call> with_id;
   if (!prepend_framework && !call.has_framework_id() && fsm->framework_id()) {
     // Also fills UPDATE_FRAMEWORK's FrameworkInfo.id, which must match.
-    calls::set_framework(call, *fsm->framework_id());
+    with_id.emplace(call);
+    calls::set_framework(*with_id, *fsm->framework_id());
   }
   std::unique_ptr<pending_call> op = take_spare_call();
   op->body.clear();
   if (prepend_framework) op->body.append(framework_id_field());
   diagnostics diag;
-  if (auto ec = codec(config.content).encode_append(call, op->body, diag)) {
+  if (auto ec = codec(config.content).encode_append(with_id ? *with_id : call, op->body, diag)) {
     with_metrics([](scheduler_metrics& m) { ++m.call_failures_by_reason["encode"]; });
     return io::complete_later(std::move(handler), strand, ec, diag);
   }
@@ -490,6 +492,14 @@ void scheduler::start_run(asio::any_completion_handler<run_signature> handler) {
 // dispatch, not post: a call made from a callback (which runs on the strand)
 // joins the call queue at once, so the calls of one batch of events leave in
 // one write.
+void scheduler::start_send(const Call& call, asio::any_completion_handler<send_signature> handler,
+                           bool own_executor) {
+  if (impl_->strand.running_in_this_thread()) {
+    return impl_->send(call, std::move(handler), own_executor);
+  }
+  start_send(Call(call), std::move(handler), own_executor);
+}
+
 void scheduler::start_send(Call&& call, asio::any_completion_handler<send_signature> handler,
                            bool own_executor) {
   if (impl_->strand.running_in_this_thread()) {

@@ -137,6 +137,15 @@ call decline(const google::protobuf::RepeatedPtrField<v1::Offer>& offers,
   return decline_offers(offers, filters);
 }
 
+void decline_into(call& into, const google::protobuf::RepeatedPtrField<v1::Offer>& offers,
+                  std::optional<v1::Filters> filters) {
+  into.Clear();  // keeps the sub-messages and the cleared ids for reuse
+  into.set_type(call::DECLINE);
+  auto* decline = into.mutable_decline();
+  add_ids(offers, decline->mutable_offer_ids());
+  if (filters) *decline->mutable_filters() = std::move(*filters);
+}
+
 call accept_inverse_offers(std::vector<v1::OfferID> inverse_offer_ids,
                            std::optional<v1::Filters> filters) {
   call c = typed(call::ACCEPT_INVERSE_OFFERS);

@@ -50,7 +50,7 @@ struct scheduler::impl : std::enable_shared_from_this<impl> {
   struct pending_call;
   /// `own_executor`: the handler has an associated executor (otherwise it
   /// runs on the strand, inline when the answer is processed).
-  void send(mesos::v1::scheduler::Call& call,
+  void send(const mesos::v1::scheduler::Call& call,
             boost::asio::any_completion_handler<send_signature> handler, bool own_executor);
   std::unique_ptr<pending_call> take_spare_call();
   const std::string& framework_id_field();

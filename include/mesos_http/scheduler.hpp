@@ -163,8 +163,26 @@ class scheduler {
   /// with it too for calls still queued when the subscription ends. A 403
   /// "Framework is not subscribed" or 400 "Framework cannot be found"
   /// answer also makes the scheduler resubscribe.
+  ///
+  /// Called on the scheduler's strand (from a callback, with a handler that
+  /// completes immediately), `call` is encoded before `async_send` returns
+  /// and is not copied: a framework may build every DECLINE or ACKNOWLEDGE
+  /// in one reused `Call`, keeping its allocations. From another thread an
+  /// lvalue `call` is copied (an rvalue moved) to the strand.
   template <class CompletionToken>
-  auto async_send(mesos::v1::scheduler::Call call, CompletionToken&& token) {
+  auto async_send(const mesos::v1::scheduler::Call& call, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, send_signature>(
+        [this](auto handler, const mesos::v1::scheduler::Call& call) {
+          constexpr bool own_executor = has_own_executor<decltype(handler)>;
+          start_send(call, boost::asio::any_completion_handler<send_signature>(std::move(handler)),
+                     own_executor);
+        },
+        token, call);
+  }
+
+  /// As above, for a `call` the scheduler may keep.
+  template <class CompletionToken>
+  auto async_send(mesos::v1::scheduler::Call&& call, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, send_signature>(
         [this](auto handler, mesos::v1::scheduler::Call&& call) {
           // Known here, lost once the handler is type-erased: whether it has
@@ -209,6 +227,9 @@ class scheduler {
       !std::is_same_v<boost::asio::associated_executor_t<Handler, no_executor>, no_executor>;
   void start_run(boost::asio::any_completion_handler<run_signature> handler);
   void start_send(mesos::v1::scheduler::Call&& call,
+                  boost::asio::any_completion_handler<send_signature> handler,
+                  bool own_executor);
+  void start_send(const mesos::v1::scheduler::Call& call,
                   boost::asio::any_completion_handler<send_signature> handler,
                   bool own_executor);
   std::unique_ptr<boost::asio::io_context> own_loop_;  // only for run()

@@ -107,6 +107,13 @@ call decline(const std::vector<mesos::v1::Offer>& offers,
 call decline(const google::protobuf::RepeatedPtrField<mesos::v1::Offer>& offers,
              std::optional<mesos::v1::Filters> filters = std::nullopt);
 
+/// Makes `into` the DECLINE of `offers` (see above), reusing what `into`
+/// already holds: with one `Call` kept for every OFFERS event and sent by
+/// reference from the callback (`scheduler::async_send`), declining
+/// allocates nothing once the largest event has been seen.
+void decline_into(call& into, const google::protobuf::RepeatedPtrField<mesos::v1::Offer>& offers,
+                  std::optional<mesos::v1::Filters> filters = std::nullopt);
+
 /// ACCEPT_INVERSE_OFFERS (maintenance): agrees to vacate the agents of
 /// `inverse_offer_ids` before their unavailability starts. 202; no event
 /// answers it (the operator sees it in /maintenance/status).

@@ -7,6 +7,7 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -254,6 +255,35 @@ TEST_CASE("a send completes on the handler's own executor, else on the scheduler
   CHECK(bound.get() == std::make_pair(true, false));
   CHECK(plain.get() == std::make_pair(false, true));
   pool.join();
+}
+
+TEST_CASE("a call sent by reference is the caller's again as soon as async_send returns",
+          "[client]") {
+  running_master master;
+  recording_client client(test::client_config({url_of(master.port())}, content_type::protobuf));
+  REQUIRE(client.wait_events(sched::Event::SUBSCRIBED, 1));
+  std::promise<boost::system::error_code> from_strand, from_thread;
+  auto record = [](std::promise<boost::system::error_code>& p) {
+    return [&p](boost::system::error_code ec, diagnostics) { p.set_value(ec); };
+  };
+  // On the strand (as in a callback): encoded in place, then reused at once.
+  sched::Call on_strand;
+  boost::asio::post(client->get_executor(), [&] {
+    on_strand.set_type(sched::Call::REVIVE);
+    client->async_send(on_strand, record(from_strand));
+    on_strand.Clear();  // an empty Call: Mesos would refuse it (400)
+  });
+  // From another thread: copied before async_send returns.
+  sched::Call elsewhere;
+  elsewhere.set_type(sched::Call::REVIVE);
+  client->async_send(elsewhere, record(from_thread));
+  elsewhere.Clear();
+  for (auto* p : {&from_strand, &from_thread}) {
+    auto result = p->get_future();
+    REQUIRE(result.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    CHECK(result.get() == boost::system::error_code());
+  }
+  CHECK(client->metrics().calls_by_type["REVIVE"] == 2);
 }
 
 TEST_CASE("a second instance taking over the framework stops the first", "[client]") {

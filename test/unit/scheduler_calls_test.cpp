@@ -185,6 +185,24 @@ TEST_CASE("decline: offer ids and optional filters, from ids or offers", "[calls
   CHECK(same(calls::decline(event.offers(), calls::refuse_seconds(3600)), by_ids));
 }
 
+TEST_CASE("decline_into rebuilds a reused call, whatever it held", "[calls]") {
+  const v1::Offer o1 = mesos_http::test::sample_offer(1);
+  const v1::Offer o2 = mesos_http::test::sample_offer(2);
+  sched::Event::Offers two, one;
+  *two.add_offers() = o1;
+  *two.add_offers() = o2;
+  *one.add_offers() = o2;
+
+  sched::Call reused = calls::kill(calls::id<v1::TaskID>("t"));  // something else before
+  calls::decline_into(reused, two.offers(), calls::refuse_seconds(3600));
+  CHECK(same(reused, calls::decline(two.offers(), calls::refuse_seconds(3600))));
+  // Fewer offers and no filters next time: nothing of the last DECLINE stays.
+  calls::decline_into(reused, one.offers());
+  CHECK(same(reused, calls::decline(one.offers())));
+  CHECK_FALSE(reused.has_kill());
+  check_encodes(reused);
+}
+
 TEST_CASE("inverse offers: ids and filters", "[calls]") {
   v1::InverseOffer inverse;
   inverse.mutable_id()->set_value("io-1");
