@@ -178,9 +178,11 @@ int decline_all_command(std::vector<std::string> args) {
   std::uint64_t offers = 0, events = 0, declines_failed = 0;
   auto filters = calls::refuse_seconds(refuse);
   on.event = [&](const sched::Event&) { ++events; };
+  sched::Call decline;  // one Call for every DECLINE (encoded in place: see async_send)
   on.offers = [&](const sched::Event::Offers& event) {
     offers += static_cast<std::uint64_t>(event.offers_size());
-    self->async_send(calls::decline(event.offers(), filters),
+    calls::decline_into(decline, event.offers(), filters);
+    self->async_send(decline,
                      [&](boost::system::error_code ec, diagnostics) { declines_failed += !!ec; });
   };
   on.update = [&](const sched::Event::Update& update) {

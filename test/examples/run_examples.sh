@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the example frameworks and `mesos-http execute` against a simulator
+# Runs the example frameworks, `mesos-http execute` and `decline-all` against a simulator
 # that really runs their commands, and checks what they report.
 #   run_examples.sh MESOS_HTTP LAUNCH_COMMANDS COROUTINE_FRAMEWORK EXECUTOR_FRAMEWORK COMMAND_EXECUTOR
 set -euo pipefail
@@ -60,6 +60,21 @@ status=0
 "$executor_framework" --master "$master" --executor "$command_executor" -- 'exit 4' \
   >"$work/out" 2>&1 || status=$?
 [ "$status" -eq 1 ] || fail "executor_framework with a failing task should exit 1, not $status"
+
+# decline-all declines every offer until SIGTERM, then prints its counters.
+for content in protobuf json; do
+  "$tool" decline-all --master "$master" --content-type "$content" >"$work/out" 2>&1 &
+  decliner=$!
+  sleep 2
+  kill -TERM "$decliner"
+  status=0
+  wait "$decliner" || status=$?
+  [ "$status" -eq 0 ] || fail "decline-all ($content) exited $status after SIGTERM"
+  declined=$(sed -n 's/^offers declined: //p' "$work/out")
+  [ "${declined:-0}" -ge 1 ] || fail "decline-all ($content): no offer declined"
+  grep -q '^decline failures: 0$' "$work/out" || fail "decline-all ($content): failed DECLINEs"
+  grep -q '^subscriptions: 1$' "$work/out" || fail "decline-all ($content): one subscription"
+done
 
 # The simulator prints a task's output when its process is reaped.
 wait_for_log() {
