@@ -170,6 +170,9 @@ void cluster::impl::fire(const timer& t, time_point now) {
     case timer_kind::executor_shutdown:
       kill_executor_process(std::stoull(t.key));
       return;
+    case timer_kind::executor_registration:
+      registration_timeout(std::stoull(t.key));
+      return;
   }
 }
 

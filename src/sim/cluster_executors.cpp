@@ -45,7 +45,7 @@ bool cluster::impl::runs_for_real(const v1::ExecutorInfo& info) const {
   return info.has_command();
 }
 
-void cluster::impl::start_executor(framework_state& f, executor_state& e) {
+void cluster::impl::start_executor(framework_state& f, executor_state& e, time_point now) {
   process_action a;
   a.what = process_action::kind::start;
   a.executor = true;
@@ -74,7 +74,22 @@ void cluster::impl::start_executor(framework_state& f, executor_state& e) {
   e.real = true;
   e.process = a.process;
   executor_processes[a.process] = {f.id, e.agent, a.executor_id};
+  schedule(now + config.executor_registration_timeout,
+           {timer_kind::executor_registration, f.id, std::to_string(a.process), e.agent});
   actions.push_back(std::move(a));
+}
+
+// The agent destroys the container of an executor that did not subscribe in
+// time; its exit, reported as usual, fails its tasks with the reason.
+void cluster::impl::registration_timeout(std::uint64_t process) {
+  auto it = executor_processes.find(process);
+  if (it == executor_processes.end()) return;
+  auto* f = find(it->second.framework_id);
+  if (!f) return;
+  auto e = f->executors.find({it->second.agent, it->second.executor_id});
+  if (e == f->executors.end() || e->second.process != process || e->second.subscribed) return;
+  e->second.registration_timed_out = true;
+  kill_executor_process(process);
 }
 
 void cluster::impl::to_executor(const framework_state& f, const executor_state& e,
@@ -168,6 +183,7 @@ void cluster::impl::executor_terminated(framework_state& f, executor_state& e, i
   const std::string executor_id = e.info.executor_id().value();
   const std::size_t agent = e.agent;
   const bool shutting_down = e.shutting_down;
+  const bool timed_out = e.registration_timed_out;
   executor_processes.erase(e.process);
   e.process = 0;
   std::vector<std::string> live;
@@ -177,6 +193,14 @@ void cluster::impl::executor_terminated(framework_state& f, executor_state& e, i
   std::sort(live.begin(), live.end());
   for (const auto& id : live) {
     task_state& t = f.tasks.at(id);
+    if (timed_out) {
+      reach_terminal(f, t, v1::TASK_FAILED,
+                     "Executor did not register within " +
+                         milliseconds_text(config.executor_registration_timeout),
+                     now, v1::TaskStatus::SOURCE_AGENT,
+                     v1::TaskStatus::REASON_EXECUTOR_REGISTRATION_TIMEOUT);
+      continue;
+    }
     reach_terminal(f, t, t.killing || shutting_down ? v1::TASK_KILLED : v1::TASK_FAILED, message,
                    now, v1::TaskStatus::SOURCE_AGENT, v1::TaskStatus::REASON_EXECUTOR_TERMINATED);
   }

@@ -42,7 +42,8 @@ enum class timer_kind {
   failover,
   inverse_offer_timeout,
   inverse_filter_expiry,
-  executor_shutdown,  // key: the executor's process number
+  executor_shutdown,      // key: the executor's process number
+  executor_registration,  // key: the executor's process number
 };
 struct timer {
   timer_kind kind;
@@ -134,6 +135,7 @@ struct executor_state {
   std::uint64_t process = 0;  // 0: not started yet, or ended
   bool subscribed = false;
   bool shutting_down = false;
+  bool registration_timed_out = false;  // killed for not subscribing in time
   // Launches waiting for the executor to subscribe; each is one LAUNCH
   // (one task) or one LAUNCH_GROUP (several).
   std::vector<std::pair<bool, std::vector<v1::TaskInfo>>> pending;
@@ -347,7 +349,8 @@ struct cluster::impl {
 
   // --- real executors (cluster_executors.cpp) ---
   bool runs_for_real(const v1::ExecutorInfo& info) const;
-  void start_executor(framework_state& f, executor_state& e);
+  void start_executor(framework_state& f, executor_state& e, time_point now);
+  void registration_timeout(std::uint64_t process);
   void deliver_tasks(framework_state& f, executor_state& e, bool group,
                      std::vector<v1::TaskInfo> tasks);
   void to_executor(const framework_state& f, const executor_state& e,

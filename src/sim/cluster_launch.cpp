@@ -216,7 +216,7 @@ void cluster::impl::launch(framework_state& f, const sched::Call::Accept&,
         e.pid = next_pid++;
         charge(f, e.resources, +1);
         auto& added = f.executors.emplace(std::make_pair(agent, executor_id), std::move(e)).first->second;
-        if (runs_for_real(added.info)) start_executor(f, added);
+        if (runs_for_real(added.info)) start_executor(f, added, now);
       }
       ++f.executors.at({agent, executor_id}).live_tasks;
     }
@@ -323,7 +323,7 @@ void cluster::impl::launch_group(framework_state& f, const v1::Offer::Operation&
     e.pid = next_pid++;
     charge(f, e.resources, +1);
     auto& added = f.executors.emplace(std::make_pair(agent, executor_id), std::move(e)).first->second;
-    if (runs_for_real(added.info)) start_executor(f, added);
+    if (runs_for_real(added.info)) start_executor(f, added, now);
   }
   executor_state& e = f.executors.at({agent, executor_id});
   for (const auto& task : tasks) {

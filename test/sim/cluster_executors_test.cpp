@@ -308,6 +308,37 @@ TEST_CASE("real executor: its process ending fails its live tasks and names it i
   CHECK_FALSE(e.subscribe());
 }
 
+TEST_CASE("real executor: one that does not subscribe in time is killed and its tasks fail",
+          "[sim][cluster][exec]") {
+  on_executor late({executor_task("t1", "e1")});
+  late.h.run_for(59s);
+  CHECK(late.h.cluster.take_process_actions().empty());
+  late.h.run_for(2s);  // past the agent's default minute
+  auto actions = late.h.cluster.take_process_actions();
+  REQUIRE(actions.size() == 1);
+  CHECK(actions[0].what == process_action::kind::kill);
+  CHECK(actions[0].process == late.start.process);
+  CHECK(late.scheduler_updates().empty());  // the task fails when the process is gone
+
+  late.h.cluster.process_exited(late.start.process, SIGKILL, late.h.now);
+  auto taken = late.h.take();
+  auto failed = updates(harness::events(taken, late.fw));
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].task_id().value() == "t1");
+  CHECK(failed[0].state() == v1::TASK_FAILED);
+  CHECK(failed[0].reason() == v1::TaskStatus::REASON_EXECUTOR_REGISTRATION_TIMEOUT);
+  CHECK(failed[0].source() == v1::TaskStatus::SOURCE_AGENT);
+  CHECK(failed[0].message() == "Executor did not register within 60000ms");
+  REQUIRE(harness::events(taken, late.fw, sched::Event::FAILURE).size() == 1);
+  CHECK_FALSE(late.subscribe());  // too late for good
+
+  // One that subscribed in time is left alone.
+  on_executor on_time({executor_task("t1", "e1")});
+  REQUIRE(on_time.subscribe());
+  on_time.h.run_for(2min);
+  CHECK(on_time.h.cluster.take_process_actions().empty());
+}
+
 TEST_CASE("real executor: a task group runs on the configured default executor",
           "[sim][cluster][exec]") {
   auto config = on_executor::exec_config();

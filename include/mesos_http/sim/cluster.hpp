@@ -113,6 +113,10 @@ struct cluster_config {
   /// agent again before it gives up (`MESOS_RECOVERY_TIMEOUT`, the agent's
   /// `--recovery_timeout`).
   duration executor_recovery_timeout = std::chrono::minutes(15);
+  /// Exec mode: how long a started executor has to subscribe (the agent's
+  /// `--executor_registration_timeout`). After it the executor is killed and
+  /// its tasks fail with REASON_EXECUTOR_REGISTRATION_TIMEOUT.
+  duration executor_registration_timeout = std::chrono::minutes(1);
 };
 
 /// A request for a real process, made by a cluster with
