@@ -9,12 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <string_view>
 #include <variant>
 
 extern char** environ;
@@ -26,6 +28,10 @@ namespace {
 namespace fs = std::filesystem;
 constexpr auto poll_interval = std::chrono::milliseconds(10);
 constexpr std::size_t max_stdout_report = 64 * 1024;
+// Set in every started process's environment, unique to it: the
+// simulator's stand-in for a container's cgroup (see kill_marked).
+constexpr std::string_view container_variable = "MESOS_HTTP_SIM_CONTAINER";
+std::atomic<std::uint64_t> next_runner_id{1};
 
 // What the child needs, prepared before fork: after fork only
 // async-signal-safe calls are allowed.
@@ -62,7 +68,8 @@ std::optional<std::string> find_executable(const std::string& name,
   return std::nullopt;
 }
 
-std::vector<std::string> task_environment(const process_action& a, const std::string& sandbox) {
+std::vector<std::string> task_environment(const process_action& a, const std::string& sandbox,
+                                          const std::string& container) {
   std::map<std::string, std::string> vars;
   for (char** e = environ; e && *e; ++e) {
     std::string entry(*e);
@@ -78,15 +85,16 @@ std::vector<std::string> task_environment(const process_action& a, const std::st
   vars["MESOS_SANDBOX"] = sandbox;
   vars["MESOS_ALLOCATION_ROLE"] = a.role;
   for (const auto& v : a.command.environment().variables()) vars[v.name()] = v.value();
+  vars[std::string(container_variable)] = container;  // last: the command cannot drop it
   std::vector<std::string> env;
   for (const auto& [key, value] : vars) env.push_back(key + "=" + value);
   return env;
 }
 
 std::optional<std::string> make_plan(const process_action& a, const std::string& sandbox,
-                                     spawn_plan& plan) {
+                                     const std::string& container, spawn_plan& plan) {
   const auto& command = a.command;
-  plan.env = task_environment(a, sandbox);
+  plan.env = task_environment(a, sandbox, container);
   if (!command.has_value() || command.value().empty()) {
     return std::string("the task's command has no value");
   }
@@ -217,6 +225,7 @@ struct process_runner::child {
   std::string framework_id;
   std::string task_id;
   std::string sandbox;
+  std::string container_entry;  // "MESOS_HTTP_SIM_CONTAINER=<its id>"
   std::optional<boost::asio::posix::stream_descriptor> pidfd;
   std::optional<boost::asio::steady_timer> poll_timer;
   std::optional<boost::asio::steady_timer> escalation;
@@ -228,7 +237,8 @@ process_runner::process_runner(boost::asio::any_io_executor executor, exec_setti
                                std::function<void(const process_report&)> on_report)
     : executor_(std::move(executor)),
       settings_(std::move(settings)),
-      on_report_(std::move(on_report)) {}
+      on_report_(std::move(on_report)),
+      runner_id_(next_runner_id++) {}
 
 process_runner::~process_runner() {
   stop();
@@ -287,10 +297,31 @@ void collect_descendants(pid_t pid, std::vector<pid_t>& out) {
   }
 }
 
+// SIGKILL for every process whose environment holds `entry` (NAME=value) —
+// processes a started one left behind, even those a crash handed to init,
+// which no longer descend from anything the runner knows. (A process that
+// replaced its whole environment escapes; a real agent's cgroup would not.)
+void kill_marked(const std::string& entry) {
+  std::error_code ec;
+  for (const auto& proc : fs::directory_iterator("/proc", ec)) {
+    const std::string name = proc.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(proc.path() / "environ", std::ios::binary);
+    std::string variable;
+    while (std::getline(in, variable, '\0')) {
+      if (variable != entry) continue;
+      const pid_t pid = static_cast<pid_t>(std::stol(name));
+      ::kill(-pid, SIGKILL);  // the group it leads, if any
+      ::kill(pid, SIGKILL);
+      break;
+    }
+  }
+}
+
 // SIGKILL for the process group of `pid` and for everything it started,
 // including processes that moved to groups of their own (an executor runs
 // each task in its own group), as destroying a container kills all of it.
-void kill_everything(pid_t pid) {
+void kill_everything(pid_t pid, const std::string& container_entry) {
   std::vector<pid_t> descendants;
   collect_descendants(pid, descendants);
   ::kill(-pid, SIGKILL);
@@ -298,6 +329,7 @@ void kill_everything(pid_t pid) {
     ::kill(-d, SIGKILL);  // the group it leads, if any
     ::kill(d, SIGKILL);
   }
+  kill_marked(container_entry);
 }
 
 }  // namespace
@@ -312,7 +344,8 @@ std::vector<process_report> process_runner::apply(const process_action& action) 
     case process_action::kind::destroy: {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = children_.find(action.process);
-      if (it != children_.end()) kill_everything(it->second->pid);  // reaped when seen to exit
+      // Reaped when seen to exit.
+      if (it != children_.end()) kill_everything(it->second->pid, it->second->container_entry);
       return {};
     }
   }
@@ -337,8 +370,10 @@ process_report process_runner::start(const process_action& a) {
     report.error = "cannot create sandbox " + sandbox + ": " + ec.message();
     return report;
   }
+  const std::string container = std::to_string(::getpid()) + "." + std::to_string(runner_id_) +
+                                "." + std::to_string(a.process);
   spawn_plan plan;
-  if (auto problem = make_plan(a, sandbox, plan)) {
+  if (auto problem = make_plan(a, sandbox, container, plan)) {
     report.error = *problem;
     return report;
   }
@@ -353,6 +388,7 @@ process_report process_runner::start(const process_action& a) {
   c->framework_id = a.framework_id;
   c->task_id = a.task_id;
   c->sandbox = sandbox;
+  c->container_entry = std::string(container_variable) + "=" + container;
   children_[a.process] = c;
   watch(c);
   report.what = process_report::kind::started;
@@ -411,7 +447,10 @@ void process_runner::on_exit_signalled(std::uint64_t process) {
       c->pidfd ? watch(c) : poll(c);
       return;
     }
-    if (r == 0) ::kill(-c->pid, SIGKILL);  // whatever the task left running in its group
+    if (r == 0) {  // whatever it left running: in its group, or anywhere (a crash)
+      ::kill(-c->pid, SIGKILL);
+      kill_marked(c->container_entry);
+    }
     if (wait_for(c->pid, &status, 0) < 0) status = 255 << 8;  // reaped elsewhere: unknown
     children_.erase(it);
     boost::system::error_code ignored;
@@ -460,7 +499,7 @@ void process_runner::kill(const process_action& a) {
   }
   c->kill_deadline = deadline;
   if (deadline <= now) {
-    kill_everything(c->pid);
+    kill_everything(c->pid, c->container_entry);
     return;
   }
   escalate(c);
@@ -478,14 +517,15 @@ void process_runner::escalate(const std::shared_ptr<child>& c) {
     if (!runner) return;
     std::lock_guard<std::mutex> lock(runner->mutex_);
     auto it = runner->children_.find(number);
-    if (it != runner->children_.end()) kill_everything(it->second->pid);
+    if (it == runner->children_.end()) return;
+    kill_everything(it->second->pid, it->second->container_entry);
   });
 }
 
 void process_runner::stop() {
   std::lock_guard<std::mutex> lock(mutex_);
   stopped_ = true;
-  for (auto& [number, c] : children_) kill_everything(c->pid);
+  for (auto& [number, c] : children_) kill_everything(c->pid, c->container_entry);
   for (auto& [number, c] : children_) {
     int status = 0;
     wait_for(c->pid, &status, 0);  // SIGKILL cannot be caught: this is quick

@@ -92,6 +92,7 @@ class process_runner : public std::enable_shared_from_this<process_runner> {
   bool own_work_dir_ = false;
   bool stopped_ = false;
   bool use_pidfd_ = true;
+  std::uint64_t runner_id_;  // part of each process's container id
 };
 
 }  // namespace mesos_http::sim::detail

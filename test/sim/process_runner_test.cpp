@@ -77,6 +77,17 @@ struct runner_fixture {
 
 bool reaped(int pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
 
+// Gone or a zombie (whoever adopted it has not reaped it yet), within 5 s.
+bool ends_soon(int pid) {
+  for (int i = 0; i < 500; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string pid_field, name, state;
+    if (!(stat >> pid_field >> name >> state) || state == "Z") return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 }  // namespace
 
 TEST_CASE("process runner: exits are reported with their wait status", "[sim][exec]") {
@@ -106,6 +117,26 @@ TEST_CASE("process runner: a second kill shortens the grace period, never extend
   f.run_until_exits(1);
   CHECK(WIFSIGNALED(f.exits[0].wait_status));
   CHECK(WTERMSIG(f.exits[0].wait_status) == SIGKILL);
+}
+
+TEST_CASE("process runner: what a process left behind in a session of its own dies with it",
+          "[sim][exec]") {
+  // An executor that crashes leaves its tasks to init; a real agent's
+  // container would still hold them. Here the process's environment does.
+  runner_fixture f;
+  // The shell exits only once the sleeper is in a session of its own.
+  auto started = f.start(1,
+                         "setsid sh -c 'echo $$ > left; exec sleep 100' & "
+                         "while [ ! -s left ]; do sleep 0.01; done; echo \"left:$(cat left)\"; exit 3");
+  REQUIRE(started.what == process_report::kind::started);
+  f.run_until_exits(1);
+  CHECK(WEXITSTATUS(f.exits[0].wait_status) == 3);
+  std::ifstream out(f.runner->work_dir() + "/agents/agent/frameworks/fw/executors/task-1/runs/1/stdout");
+  std::string line;
+  REQUIRE(std::getline(out, line));
+  REQUIRE(line.rfind("left:", 0) == 0);
+  const int left = std::stoi(line.substr(5));
+  CHECK(ends_soon(left));
 }
 
 TEST_CASE("process runner: stop kills and reaps, then refuses new processes", "[sim][exec]") {
