@@ -307,10 +307,10 @@ void scheduler::impl::acknowledge_after_callback(const Event& e) {
   *ack->mutable_task_id() = status.task_id();
   ack->set_uuid(status.uuid());
   asio::post(strand, [self = shared_from_this(), call = std::move(call)]() mutable {
-    self->send(call,
-               asio::any_completion_handler<send_signature>(
-                   [](boost::system::error_code, diagnostics) {}),
-               false);
+    self->send_owned(call,
+                     asio::any_completion_handler<send_signature>(
+                         [](boost::system::error_code, diagnostics) {}),
+                     false);
   });
 }
 
@@ -337,9 +337,8 @@ void scheduler::impl::send(const Call& call, asio::any_completion_handler<send_s
   // framework_id is field 1 of Call, so protobuf's own (canonical) order
   // writes it first: prepending its encoded bytes gives the same body as
   // setting it, without copying the id into every Call (or the call).
-  const bool prepend_framework = config.content == content_type::protobuf &&
-                                 !call.has_framework_id() && fsm->framework_id() &&
-                                 type != Call::SUBSCRIBE && type != Call::UPDATE_FRAMEWORK;
+  const bool prepend_framework =
+      prepends_framework_id(call) && !call.has_framework_id() && fsm->framework_id();
   std::optional<Call> with_id;
   if (!prepend_framework && !call.has_framework_id() && fsm->framework_id()) {
     // Also fills UPDATE_FRAMEWORK's FrameworkInfo.id, which must match.
@@ -363,6 +362,22 @@ void scheduler::impl::send(const Call& call, asio::any_completion_handler<send_s
   op->type = type;
   if (config.auth) op->token = config.auth->bearer_token;
   calls->send(std::move(op));
+}
+
+// A call the scheduler may change: the framework id that cannot be prepended
+// (JSON, UPDATE_FRAMEWORK) goes into it rather than into a copy.
+void scheduler::impl::send_owned(Call& call, asio::any_completion_handler<send_signature> handler,
+                                 bool own_executor) {
+  if (fsm && fsm->subscribed() && fsm->framework_id() && !call.has_framework_id() &&
+      !prepends_framework_id(call)) {
+    calls::set_framework(call, *fsm->framework_id());
+  }
+  send(call, std::move(handler), own_executor);
+}
+
+bool scheduler::impl::prepends_framework_id(const Call& call) const {
+  return config.content == content_type::protobuf && call.type() != Call::SUBSCRIBE &&
+         call.type() != Call::UPDATE_FRAMEWORK;
 }
 
 // Call.framework_id (field 1, length-delimited) encoded, for the current id.
@@ -503,11 +518,11 @@ void scheduler::start_send(const Call& call, asio::any_completion_handler<send_s
 void scheduler::start_send(Call&& call, asio::any_completion_handler<send_signature> handler,
                            bool own_executor) {
   if (impl_->strand.running_in_this_thread()) {
-    return impl_->send(call, std::move(handler), own_executor);
+    return impl_->send_owned(call, std::move(handler), own_executor);
   }
   asio::post(impl_->strand,
              [self = impl_, call = std::move(call), h = std::move(handler), own_executor]() mutable {
-               self->send(call, std::move(h), own_executor);
+               self->send_owned(call, std::move(h), own_executor);
              });
 }
 

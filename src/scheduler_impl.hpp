@@ -52,6 +52,11 @@ struct scheduler::impl : std::enable_shared_from_this<impl> {
   /// runs on the strand, inline when the answer is processed).
   void send(const mesos::v1::scheduler::Call& call,
             boost::asio::any_completion_handler<send_signature> handler, bool own_executor);
+  void send_owned(mesos::v1::scheduler::Call& call,
+                  boost::asio::any_completion_handler<send_signature> handler, bool own_executor);
+  /// Whether the framework id is prepended as encoded bytes (protobuf, not
+  /// SUBSCRIBE or UPDATE_FRAMEWORK) rather than set in the call.
+  bool prepends_framework_id(const mesos::v1::scheduler::Call& call) const;
   std::unique_ptr<pending_call> take_spare_call();
   const std::string& framework_id_field();
   void keep_spare_call(std::unique_ptr<pending_call> op);

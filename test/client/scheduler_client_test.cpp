@@ -259,8 +259,9 @@ TEST_CASE("a send completes on the handler's own executor, else on the scheduler
 
 TEST_CASE("a call sent by reference is the caller's again as soon as async_send returns",
           "[client]") {
+  const auto type = GENERATE(content_type::protobuf, content_type::json);
   running_master master;
-  recording_client client(test::client_config({url_of(master.port())}, content_type::protobuf));
+  recording_client client(test::client_config({url_of(master.port())}, type));
   REQUIRE(client.wait_events(sched::Event::SUBSCRIBED, 1));
   std::promise<boost::system::error_code> from_strand, from_thread;
   auto record = [](std::promise<boost::system::error_code>& p) {
