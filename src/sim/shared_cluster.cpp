@@ -123,6 +123,7 @@ std::optional<std::string> shared_cluster::start_agents(
   }
   std::lock_guard<std::mutex> lock(mutex);
   agents_ = std::move(started);
+  agents_started_.store(true, std::memory_order_release);
   return std::nullopt;
 }
 
@@ -142,6 +143,9 @@ void shared_cluster::prepare_executor(process_action& action) {
 }
 
 void shared_cluster::flush_executor_events() {
+  // Called by every pass of every master's loop: without exec mode's agent
+  // listeners there is never anything to flush, and no lock is taken.
+  if (!agents_started_.load(std::memory_order_acquire)) return;
   std::lock_guard<std::mutex> order(flush_mutex_);
   std::vector<executor_delivery> out;
   {

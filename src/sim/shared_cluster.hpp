@@ -13,6 +13,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -74,6 +75,7 @@ class shared_cluster : public std::enable_shared_from_this<shared_cluster> {
   // Set once by ensure_runner, read-only afterwards.
   boost::asio::any_io_executor executor_;
   std::map<std::string, std::unique_ptr<agent_server>> agents_;
+  std::atomic<bool> agents_started_{false};  // agents_ published (exec mode)
   std::string executor_secret_;
   // Pending agent restarts (guarded by `mutex`), cancelled by stop_agents.
   std::vector<std::weak_ptr<boost::asio::steady_timer>> restarts_;
