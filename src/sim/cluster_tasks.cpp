@@ -298,11 +298,9 @@ void cluster::impl::kill(framework_state& f, const sched::Call::Kill& kill, time
 
 void cluster::impl::shutdown(framework_state& f, const sched::Call::Shutdown& shutdown,
                              time_point now) {
-  std::size_t agent = agents.size();
-  for (std::size_t i = 0; i < agents.size(); ++i) {
-    if (agents[i].id == shutdown.agent_id().value() && !agents[i].removed) agent = i;
-  }
-  if (agent == agents.size()) return;
+  const auto found = live_agent(shutdown.agent_id().value());
+  if (!found) return;
+  const std::size_t agent = *found;
   const std::string& executor_id = shutdown.executor_id().value();
   auto executor = f.executors.find({agent, executor_id});
   if (executor != f.executors.end() && executor->second.real) {
@@ -376,11 +374,9 @@ void cluster::impl::reconcile(framework_state& f, const sched::Call::Reconcile& 
 }
 
 void cluster::impl::message(framework_state& f, const sched::Call::Message& message) {
-  std::size_t agent = agents.size();
-  for (std::size_t i = 0; i < agents.size(); ++i) {
-    if (agents[i].id == message.agent_id().value() && !agents[i].removed) agent = i;
-  }
-  if (agent == agents.size()) return;
+  const auto found = live_agent(message.agent_id().value());
+  if (!found) return;
+  const std::size_t agent = *found;
   const std::string& executor_id = message.executor_id().value();
   auto executor = f.executors.find({agent, executor_id});
   if (executor != f.executors.end() && executor->second.real) {
@@ -410,11 +406,9 @@ void cluster::impl::message(framework_state& f, const sched::Call::Message& mess
 // --- agent loss ---
 
 bool cluster::impl::remove_agent(const std::string& agent_id, time_point now) {
-  std::size_t index = agents.size();
-  for (std::size_t i = 0; i < agents.size(); ++i) {
-    if (agents[i].id == agent_id && !agents[i].removed) index = i;
-  }
-  if (index == agents.size()) return false;
+  const auto found = live_agent(agent_id);
+  if (!found) return false;
+  const std::size_t index = *found;
   agent_state& a = agents[index];
   a.removed = true;
 
