@@ -233,8 +233,8 @@ TEST_CASE("a send completes on the handler's own executor, else on the scheduler
   sched::Call revive;
   revive.set_type(sched::Call::REVIVE);
   std::promise<std::pair<bool, bool>> bound_ran, plain_ran;  // {on pool, on strand}
-  const auto* strand =
-      client->get_executor().target<boost::asio::strand<boost::asio::any_io_executor>>();
+  const auto executor = client->get_executor();  // outlives the pointer into it
+  const auto* strand = executor.target<boost::asio::strand<boost::asio::any_io_executor>>();
   REQUIRE(strand);
   auto where = [&pool, strand] {
     return std::make_pair(pool.get_executor().running_in_this_thread(),
