@@ -191,18 +191,17 @@ void cluster::impl::executor_terminated(framework_state& f, executor_state& e, i
     if (t.agent == agent && t.executor_id == executor_id && !t.terminal) live.push_back(id);
   }
   std::sort(live.begin(), live.end());
+  const std::string why =
+      timed_out ? "Executor did not register within " +
+                      milliseconds_text(config.executor_registration_timeout)
+                : message;
+  const auto reason = timed_out ? v1::TaskStatus::REASON_EXECUTOR_REGISTRATION_TIMEOUT
+                                : v1::TaskStatus::REASON_EXECUTOR_TERMINATED;
   for (const auto& id : live) {
     task_state& t = f.tasks.at(id);
-    if (timed_out) {
-      reach_terminal(f, t, v1::TASK_FAILED,
-                     "Executor did not register within " +
-                         milliseconds_text(config.executor_registration_timeout),
-                     now, v1::TaskStatus::SOURCE_AGENT,
-                     v1::TaskStatus::REASON_EXECUTOR_REGISTRATION_TIMEOUT);
-      continue;
-    }
-    reach_terminal(f, t, t.killing || shutting_down ? v1::TASK_KILLED : v1::TASK_FAILED, message,
-                   now, v1::TaskStatus::SOURCE_AGENT, v1::TaskStatus::REASON_EXECUTOR_TERMINATED);
+    const bool killed = !timed_out && (t.killing || shutting_down);
+    reach_terminal(f, t, killed ? v1::TASK_KILLED : v1::TASK_FAILED, why, now,
+                   v1::TaskStatus::SOURCE_AGENT, reason);
   }
   auto it = f.executors.find({agent, executor_id});
   agent_state& a = agents[agent];

@@ -447,10 +447,8 @@ void process_runner::on_exit_signalled(std::uint64_t process) {
       c->pidfd ? watch(c) : poll(c);
       return;
     }
-    if (r == 0) {  // whatever it left running: in its group, or anywhere (a crash)
-      ::kill(-c->pid, SIGKILL);
-      kill_marked(c->container_entry);
-    }
+    // Whatever it left running: in its group, or anywhere (a crash).
+    if (r == 0) kill_everything(c->pid, c->container_entry);
     if (wait_for(c->pid, &status, 0) < 0) status = 255 << 8;  // reaped elsewhere: unknown
     children_.erase(it);
     boost::system::error_code ignored;
